@@ -1,0 +1,129 @@
+"""The websocket protocol of `/ws/chat/`: client frames parsed and checked, server frames built.
+
+Everything a client can get wrong is caught here and becomes a `ProtocolError` with a short
+code and a sentence for a person; the consumer turns it into an `error` frame.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Ask:
+    question: str
+    model: str | None = None
+    provider: str | None = None
+    conversation: str | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    reply: str
+    after: int
+
+
+Command = Ask | Stop | Resume
+
+
+def parse(text: str) -> Command:
+    """The command a text frame carries, or `ProtocolError` saying what is wrong with it."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        raise ProtocolError("invalid_json", "That message is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("invalid_frame", 'A message must be a JSON object with a "type".')
+    kind = frame.get("type")
+    if kind == "ask":
+        return _ask(frame)
+    if kind == "stop":
+        return Stop()
+    if kind == "resume":
+        return _resume(frame)
+    raise ProtocolError(
+        "unknown_type", f'Unknown message type {kind!r}: expected "ask", "stop" or "resume".'
+    )
+
+
+def _ask(frame: dict[str, Any]) -> Ask:
+    question = frame.get("question")
+    if question is None:
+        raise ProtocolError("missing_question", 'An ask needs a "question".')
+    if not isinstance(question, str):
+        raise ProtocolError("invalid_question", "The question must be text.")
+    if not question.strip():
+        raise ProtocolError("empty_question", "The question is empty.")
+    limit = settings.STREAMDEMO_MAX_QUESTION_CHARS
+    if len(question) > limit:
+        raise ProtocolError(
+            "question_too_long",
+            f"The question is {len(question):,} characters long; the limit is {limit:,}.",
+        )
+    model = _optional_text(frame, "model")
+    if model is not None and model not in allowed_models():
+        raise ProtocolError("model_not_allowed", f"The model {model!r} is not offered here.")
+    provider = _optional_text(frame, "provider")
+    if provider is not None and provider not in allowed_providers():
+        raise ProtocolError(
+            "provider_not_allowed", f"The provider {provider!r} is not offered here."
+        )
+    return Ask(question, model, provider, _optional_text(frame, "conversation"))
+
+
+def _resume(frame: dict[str, Any]) -> Resume:
+    reply, after = frame.get("reply"), frame.get("after", -1)
+    if not isinstance(reply, str) or not reply:
+        raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
+    if not isinstance(after, int) or isinstance(after, bool) or after < -1:
+        raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
+    return Resume(reply, after)
+
+
+def _optional_text(frame: dict[str, Any], key: str) -> str | None:
+    value = frame.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError(f"invalid_{key}", f'"{key}" must be text.')
+    return value
+
+
+def allowed_models() -> list[str]:
+    return settings.STREAMDEMO_MODELS
+
+
+def allowed_providers() -> list[str]:
+    return settings.STREAMDEMO_PROVIDERS
+
+
+def start(reply: str, model: str, provider: str | None) -> dict[str, Any]:
+    return {"type": "start", "reply": reply, "model": model, "provider": provider}
+
+
+def delta(reply: str, seq: int, content: str) -> dict[str, Any]:
+    return {"type": "delta", "reply": reply, "seq": seq, "content": content}
+
+
+def done(reply: str, finish_reason: str, **facts: Any) -> dict[str, Any]:
+    return {"type": "done", "reply": reply, "finish_reason": finish_reason, **facts}
+
+
+def error(reply: str | None, code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "reply": reply, "code": code, "message": message}

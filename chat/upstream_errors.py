@@ -1,0 +1,83 @@
+"""Every way an upstream can fail, turned into one exception a person can act on.
+
+g4f raises its own errors for what a provider answers (429 is `RateLimitError`), but lets
+aiohttp's and requests' errors through for what the network does; both end up here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import aiohttp
+import g4f.errors
+import requests
+
+if TYPE_CHECKING:
+    from chat.completions import Backend
+
+
+class CompletionError(Exception):
+    """An answer could not be had, or was cut off; `code` is short, `str()` is for a person."""
+
+    def __init__(self, code: str, cause: str, backend: Backend) -> None:
+        self.code = code
+        self.cause = cause
+        self.backend = backend
+        super().__init__(f"{backend.describe()}: {cause}")
+
+
+@contextmanager
+def translated(backend: Backend) -> Iterator[None]:
+    """Re-raise anything the block raises, other than cancellation, as a `CompletionError`."""
+    try:
+        yield
+    except CompletionError:
+        raise
+    except Exception as error:
+        code, cause = classify(error)
+        raise CompletionError(code, cause, backend) from error
+
+
+def classify(error: Exception) -> tuple[str, str]:
+    """A short code and a sentence for an exception raised while asking or streaming."""
+    detail = str(error).strip() or type(error).__name__
+    if isinstance(error, g4f.errors.RateLimitError):
+        return "rate_limited", f"rate limited upstream (HTTP 429): {detail}"
+    if isinstance(error, g4f.errors.MissingAuthError):
+        return "auth_failed", f"the backend refused the credentials: {detail}"
+    if isinstance(error, g4f.errors.ResponseError):
+        return "upstream_http", f"the backend answered with an error: {detail}"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "unresolvable", f"the host name does not resolve: {_os_cause(error)}"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "unreachable", f"could not connect: {_os_cause(error)}"
+    if isinstance(error, requests.ConnectionError):
+        return _requests_cause(error)
+    if isinstance(error, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+        return "connection_lost", "the connection was lost in the middle of the answer"
+    if isinstance(error, aiohttp.ClientOSError):
+        return "connection_lost", f"the connection failed: {_os_cause(error)}"
+    if isinstance(error, ValueError) and detail.startswith("Invalid JSON"):
+        return "malformed", f"the backend sent something that is not a valid stream: {detail}"
+    if isinstance(error, TimeoutError):
+        return "timeout", f"the backend timed out: {detail}"
+    if isinstance(error, (g4f.errors.ProviderNotFoundError, g4f.errors.ModelNotFoundError)):
+        return "not_available", detail
+    return "upstream_failed", f"{type(error).__name__}: {detail}"
+
+
+def _os_cause(error: aiohttp.ClientOSError) -> str:
+    os_error = getattr(error, "os_error", error)
+    if isinstance(os_error, OSError) and isinstance(os_error.errno, int) and os_error.errno > 0:
+        return os.strerror(os_error.errno).lower()
+    return str(os_error)
+
+
+def _requests_cause(error: requests.ConnectionError) -> tuple[str, str]:
+    url = getattr(error.request, "url", None) or "the backend"
+    if "resolve" in str(error).lower():
+        return "unresolvable", f"could not reach {url}: the host name does not resolve (offline?)"
+    return "unreachable", f"could not connect to {url}"

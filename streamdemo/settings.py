@@ -1,0 +1,106 @@
+"""Settings, all read from the environment (and an optional `.env`) through django-environ.
+
+The defaults run on a fresh machine with nothing but Python: SQLite and an in-memory channel
+layer. PostgreSQL and Redis are opt-in through `DATABASE_URL` and `REDIS_URL`.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY",
+    default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else environ.Env.NOTSET,
+)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    # daphne first: its runserver replaces Django's with an ASGI one.
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "channels",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "streamdemo.urls"
+ASGI_APPLICATION = "streamdemo.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "chat": {"handlers": ["console"], "level": env.str("STREAMDEMO_LOG_LEVEL", default="INFO")}
+    },
+}
+
+# The backend answering questions; see README "Settings".
+STREAMDEMO_MODEL = env.str("STREAMDEMO_MODEL", default="gpt-4")
+STREAMDEMO_PROVIDER = env.str("STREAMDEMO_PROVIDER", default="") or None
+STREAMDEMO_BASE_URL = env.str("STREAMDEMO_BASE_URL", default="") or None
+STREAMDEMO_API_KEY = env.str("STREAMDEMO_API_KEY", default="") or None
+# Seconds to wait for the first text of an answer, and then between two pieces of it.
+STREAMDEMO_FIRST_TOKEN_TIMEOUT = env.float("STREAMDEMO_FIRST_TOKEN_TIMEOUT", default=60.0)
+STREAMDEMO_IDLE_TIMEOUT = env.float("STREAMDEMO_IDLE_TIMEOUT", default=60.0)
+# What a client may pick in an ask; anything else is refused.
+STREAMDEMO_MODELS = env.list("STREAMDEMO_MODELS", default=[STREAMDEMO_MODEL])
+STREAMDEMO_PROVIDERS = env.list(
+    "STREAMDEMO_PROVIDERS", default=[STREAMDEMO_PROVIDER] if STREAMDEMO_PROVIDER else []
+)
+STREAMDEMO_MAX_QUESTION_CHARS = env.int("STREAMDEMO_MAX_QUESTION_CHARS", default=16_000)

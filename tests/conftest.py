@@ -1,0 +1,31 @@
+import os
+import tempfile
+
+import pytest
+
+from tests.upstream import Script, Upstream
+
+# g4f keeps usage logs and caches under $HOME; the tests must not touch the user's.
+os.environ.setdefault("G4F_CONFIG_DIR", tempfile.mkdtemp(prefix="streamdemo-g4f-"))
+
+
+@pytest.fixture(scope="session")
+def upstream_server():
+    server = Upstream().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upstream(upstream_server, settings):
+    """The test upstream, fresh for each test, and the app pointed at it through settings."""
+    upstream_server.default = Script()
+    upstream_server.exchanges.clear()
+    upstream_server.reset_gate()
+    settings.STREAMDEMO_BASE_URL = upstream_server.base_url
+    settings.STREAMDEMO_PROVIDER = None
+    settings.STREAMDEMO_API_KEY = None
+    settings.STREAMDEMO_MODEL = "gpt-4"
+    settings.STREAMDEMO_MODELS = ["gpt-4", "other-model"]
+    yield upstream_server
+    upstream_server.will_answer_nothing_more()

@@ -1,0 +1,198 @@
+"""A real OpenAI-compatible streaming server on 127.0.0.1, for g4f to talk to in the tests.
+
+It runs an aiohttp server on its own event loop in a thread, so sync code (the console
+command) and async code (the consumer) can both use it. Each request takes the next queued
+`Script`, which says what to stream and which fault to show. A gated script produces chunk
+n+1 (and, after the last chunk, its ending) only after the test calls `release()`, which lets
+a test prove a delta reached the client before the next one existed upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+FAULTS = (
+    "http_500",  # answer HTTP 500 with a JSON error body
+    "http_429",  # answer HTTP 429
+    "drop",  # stream the chunks, then cut the connection without finishing
+    "malformed",  # stream the chunks, then a `data:` line that is not JSON
+    "stall",  # stream the chunks, then send nothing more and never finish
+)
+
+
+@dataclass
+class Script:
+    chunks: list[str] = field(default_factory=lambda: ["Hello", ",", " world", "!"])
+    interval: float = 0.0
+    gated: bool = False
+    fault: str | None = None
+    finish_reason: str = "stop"
+    usage: dict[str, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+
+@dataclass
+class Exchange:
+    """One request the server received, and what became of it."""
+
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
+    closed: threading.Event = field(default_factory=threading.Event)
+    finished: bool = False
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return self.body.get("messages", [])
+
+
+class Upstream:
+    def __init__(self) -> None:
+        self.default = Script()
+        self.exchanges: list[Exchange] = []
+        self._scripts: deque[Script] = deque()
+        self._loop = asyncio.new_event_loop()
+        self._gate: asyncio.Semaphore | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="test-upstream", daemon=True)
+        self.port = 0
+
+    # -- what tests call -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def will_answer(self, *scripts: Script) -> None:
+        """Queue scripts for the next requests; after them the default script answers."""
+        self._scripts.extend(scripts)
+
+    def will_answer_nothing_more(self) -> None:
+        self._scripts.clear()
+
+    def reset_gate(self) -> None:
+        self._loop.call_soon_threadsafe(self._new_gate)
+
+    def release(self, count: int = 1) -> None:
+        """Let a gated script produce `count` more chunks."""
+        for _ in range(count):
+            self._loop.call_soon_threadsafe(lambda: self._gate.release())
+
+    def wait_for_request(self, count: int = 1, timeout: float = 5.0) -> Exchange:
+        deadline = time.monotonic() + timeout
+        while len(self.exchanges) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"upstream saw {len(self.exchanges)} requests, not {count}")
+            time.sleep(0.005)
+        return self.exchanges[count - 1]
+
+    # -- the server ------------------------------------------------------------------------
+
+    def start(self) -> Upstream:
+        self._thread.start()
+        self._started.wait(10)
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._new_gate()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
+        # Cancelling the handler when the client goes away is how we see closed connections.
+        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._started.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.run_until_complete(runner.cleanup())
+            self._loop.close()
+
+    def _new_gate(self) -> None:
+        self._gate = asyncio.Semaphore(0)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "gpt-4", "object": "model"}]})
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        exchange = Exchange(body=await request.json(), headers=dict(request.headers))
+        self.exchanges.append(exchange)
+        script = self._scripts.popleft() if self._scripts else self.default
+        try:
+            if script.fault == "http_500":
+                return web.json_response({"error": {"message": "upstream exploded"}}, status=500)
+            if script.fault == "http_429":
+                return web.json_response({"error": {"message": "slow down"}}, status=429)
+            return await self._stream(request, script, exchange)
+        finally:
+            exchange.closed.set()
+
+    async def _stream(
+        self, request: web.Request, script: Script, exchange: Exchange
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        model = exchange.body.get("model", "")
+        for index, text in enumerate(script.chunks):
+            if script.gated and index > 0:
+                await self._gate.acquire()
+            elif script.interval and index > 0:
+                await asyncio.sleep(script.interval)
+            exchange.sent += 1
+            await response.write(_event(_chunk(model, {"content": text})))
+        if script.gated:
+            # The ending, too, waits for its turn: a drop lands after the client saw every chunk.
+            await self._gate.acquire()
+        if script.fault == "drop":
+            request.transport.close()
+            return response
+        if script.fault == "malformed":
+            await response.write(b"data: {this is not json\n\n")
+            return response
+        if script.fault == "stall":
+            await asyncio.Event().wait()
+        await response.write(_event(_chunk(model, {}, script.finish_reason)))
+        if script.usage is not None:
+            usage = {**_chunk(model, {}), "choices": [], "usage": script.usage}
+            await response.write(_event(usage))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        exchange.finished = True
+        return response
+
+
+def _chunk(model: str, delta: dict[str, str], finish_reason: str | None = None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload)}\n\n".encode()
