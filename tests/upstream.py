@@ -19,9 +19,16 @@ from typing import Any
 
 from aiohttp import web
 
+# The faults that answer with an HTTP error instead of a stream: status and error message.
+HTTP_FAULTS = {
+    "http_400": (400, "the request was malformed"),
+    "http_401": (401, "invalid api key"),
+    "http_429": (429, "slow down"),
+    "http_500": (500, "upstream exploded"),
+}
+
 FAULTS = (
-    "http_500",  # answer HTTP 500 with a JSON error body
-    "http_429",  # answer HTTP 429
+    *HTTP_FAULTS,  # answer that HTTP status with an OpenAI-style JSON error body
     "drop",  # stream the chunks, then cut the connection without finishing
     "malformed",  # stream the chunks, then a `data:` line that is not JSON
     "stall",  # stream the chunks, then send nothing more and never finish
@@ -142,10 +149,9 @@ class Upstream:
         self.exchanges.append(exchange)
         script = self._scripts.popleft() if self._scripts else self.default
         try:
-            if script.fault == "http_500":
-                return web.json_response({"error": {"message": "upstream exploded"}}, status=500)
-            if script.fault == "http_429":
-                return web.json_response({"error": {"message": "slow down"}}, status=429)
+            if script.fault in HTTP_FAULTS:
+                status, message = HTTP_FAULTS[script.fault]
+                return web.json_response({"error": {"message": message}}, status=status)
             return await self._stream(request, script, exchange)
         finally:
             exchange.closed.set()
