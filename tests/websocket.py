@@ -1,0 +1,40 @@
+"""A websocket client for the chat consumer, as the page would open it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.testing import WebsocketCommunicator
+
+from streamdemo.asgi import application
+
+ENDINGS = ("done", "error")
+
+
+async def connect() -> WebsocketCommunicator:
+    """A socket to `/ws/chat/` from an allowed origin, connected."""
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/chat/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    return await communicator.receive_json_from(timeout=5)
+
+
+async def receive_reply(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
+    """Every frame up to and including the one that ends a reply."""
+    frames = [await receive(communicator)]
+    while frames[-1]["type"] not in ENDINGS:
+        frames.append(await receive(communicator))
+    return frames
+
+
+def text_of(frames: list[dict[str, Any]]) -> str:
+    """The answer text the deltas among `frames` carried, in order."""
+    return "".join(frame["content"] for frame in frames if frame["type"] == "delta")
