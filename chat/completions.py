@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -138,8 +138,19 @@ class AsyncAnswerStream:
         self.backend = backend
         self.outcome: Outcome | None = None
         self._chunks = chunks
+        self._deltas: AsyncGenerator[str, None] | None = None
 
-    async def __aiter__(self) -> AsyncIterator[str]:
+    def __aiter__(self) -> AsyncIterator[str]:
+        if self._deltas is None:
+            self._deltas = self._read_deltas()
+        return self._deltas
+
+    async def aclose(self) -> None:
+        if self._deltas is not None:
+            await self._deltas.aclose()
+        await _aclose(self._chunks)
+
+    async def _read_deltas(self) -> AsyncGenerator[str, None]:
         started = False
         try:
             with translated(self.backend):
@@ -159,12 +170,13 @@ class AsyncAnswerStream:
                         started = True
                         yield content
         finally:
-            await self.aclose()
+            await _aclose(self._chunks)
 
-    async def aclose(self) -> None:
-        aclose = getattr(self._chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
+
+async def _aclose(chunks: AsyncIterator[Any]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def stream_answer(messages: Messages, backend: Backend) -> AnswerStream:

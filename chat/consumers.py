@@ -1,99 +1,160 @@
-"""The `/ws/chat/` consumer: speaks `chat.protocol` and relays `AsyncClient` deltas as they come.
+"""The `/ws/chat/` consumer: speaks `chat.protocol`, starts replies and follows them.
 
-The reply streams in a task the consumer owns, so `receive` returns at once and a `stop` or a
-disconnect is handled while the answer is still coming; cancelling the task closes the
-upstream request.
+A reply belongs to `chat.replies`, not to the socket that asked: this consumer only follows
+the reply's log in a task it owns, so a disconnect ends the following, never the reply. Any
+socket of the same session can resume a reply from an index or stop it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import uuid
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from chat import protocol
-from chat.completions import Backend, CompletionError, astream_answer
+from chat import conversations, protocol
+from chat.completions import Backend
+from chat.following import follow
+from chat.rate_limit import TokenBucket
+from chat.replies import Ended, get_replies
 
-logger = logging.getLogger(__name__)
+# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009 + 3000.
+CLOSE_UNSUPPORTED_DATA = 4003
+CLOSE_TOO_BIG = 4009
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    reply_task: asyncio.Task[None] | None = None
-    gone = False
+    async def connect(self) -> None:
+        self.following: asyncio.Task[None] | None = None
+        self.followed: str | None = None
+        self.gone = False
+        self.asks = TokenBucket(
+            per_minute=settings.STREAMDEMO_ASKS_PER_MINUTE, burst=settings.STREAMDEMO_ASK_BURST
+        )
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        self.gone = True
+        await self.unfollow()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
-            await self.send_frame(protocol.error(None, "binary_frame", "Send JSON text frames."))
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            return
+        if len(text_data.encode()) > settings.STREAMDEMO_MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
             return
         try:
             command = protocol.parse(text_data)
         except protocol.ProtocolError as error:
-            await self.send_frame(protocol.error(None, error.code, error.message))
+            await self.refuse(error.code, error.message)
             return
         if isinstance(command, protocol.Ask):
             await self.ask(command)
         elif isinstance(command, protocol.Stop):
-            await self.stop()
+            await self.stop(command)
         else:
-            await self.send_frame(
-                protocol.error(command.reply, "not_found", "There is no such reply to resume.")
-            )
+            await self.resume(command)
 
     async def ask(self, ask: protocol.Ask) -> None:
-        if self.reply_task is not None and not self.reply_task.done():
-            await self.send_frame(
-                protocol.error(None, "busy", "A reply is still streaming: stop it or wait for it.")
-            )
+        if self.following is not None and not self.following.done():
+            await self.refuse("busy", "A reply is still streaming: stop it or wait for it to end.")
             return
+        if not self.asks.take():
+            await self.refuse("rate_limited", "Too many questions at once: wait a moment.")
+            return
+        replies = get_replies()
+        if replies.running() >= settings.STREAMDEMO_MAX_REPLIES:
+            await self.refuse("busy", "The server is answering too many questions: try again soon.")
+            return
+        session = await self.session_key()
+        reply = uuid.uuid4().hex
         backend = Backend.from_settings(model=ask.model, provider=ask.provider)
-        messages = [{"role": "user", "content": ask.question}]
-        self.reply_task = asyncio.create_task(self.relay(uuid.uuid4().hex, backend, messages))
-
-    async def stop(self) -> None:
-        task = self.reply_task
-        if task is None or task.done():
-            await self.send_frame(protocol.error(None, "nothing_to_stop", "No reply is streaming."))
-            return
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-    async def disconnect(self, code: int) -> None:
-        self.gone = True
-        if self.reply_task is not None:
-            self.reply_task.cancel()
-            await asyncio.gather(self.reply_task, return_exceptions=True)
-
-    async def relay(self, reply: str, backend: Backend, messages: list[dict[str, str]]) -> None:
-        await self.send_frame(protocol.start(reply, backend.model, backend.label))
-        seq = 0
-        stream = astream_answer(messages, backend)
         try:
-            async for content in stream:
-                await self.send_frame(protocol.delta(reply, seq, content))
-                seq += 1
-        except asyncio.CancelledError:
-            await stream.aclose()
-            await self.send_frame(protocol.done(reply, "stopped"))
-            raise
-        except CompletionError as error:
-            logger.warning("reply %s failed: %s", reply, error)
-            await self.send_frame(protocol.error(reply, error.code, str(error)))
-            return
-        outcome = stream.outcome
-        await self.send_frame(
-            protocol.done(
-                reply,
-                outcome.finish_reason if outcome else "stop",
-                provider=outcome.provider if outcome else backend.label,
-                model=outcome.model if outcome else backend.model,
-                usage=outcome.usage if outcome else None,
+            conversation, messages = await conversations.begin_turn(
+                session_key=session,
+                conversation_id=ask.conversation,
+                question=ask.question,
+                model=backend.model,
+                provider=backend.label,
+                reply_id=reply,
+                regenerate=ask.regenerate,
             )
+        except conversations.ConversationNotFound:
+            await self.refuse("not_found", "There is no such conversation.")
+            return
+        meta = {
+            "model": backend.model,
+            "provider": backend.label,
+            "conversation": conversation,
+            "question": ask.question,
+            "session": session,
+        }
+        await replies.start(reply, backend, messages, meta, on_end=save)
+        await self.follow(reply, after=-1, render=ask.render)
+
+    async def stop(self, stop: protocol.Stop) -> None:
+        reply = stop.reply or self.followed
+        log = get_replies().log
+        meta = await log.meta(reply) if reply else None
+        if (
+            meta is None
+            or meta["session"] != await self.session_key()
+            or await log.has_ended(reply)
+        ):
+            await self.refuse("nothing_to_stop", "No reply is streaming.")
+            return
+        await get_replies().stop(reply)
+
+    async def resume(self, resume: protocol.Resume) -> None:
+        meta = await get_replies().log.meta(resume.reply)
+        if meta is None or meta["session"] != await self.session_key():
+            await self.refuse("not_found", "There is no such reply.", resume.reply)
+            return
+        await self.follow(resume.reply, after=resume.after, render=resume.render)
+
+    async def follow(self, reply: str, after: int, render: bool) -> None:
+        await self.unfollow()
+        self.followed = reply
+        self.following = asyncio.create_task(
+            follow(get_replies().log, reply, after, render, self.send_frame)
         )
+
+    async def unfollow(self) -> None:
+        if self.following is not None:
+            self.following.cancel()
+            await asyncio.gather(self.following, return_exceptions=True)
+            self.following = None
+
+    async def session_key(self) -> str:
+        session = self.scope.get("session")
+        if session is None:
+            # Without a session middleware every socket is a visitor of its own.
+            return f"socket:{id(self)}"
+        if session.session_key is None:
+            await database_sync_to_async(session.save)()
+        return session.session_key
+
+    async def refuse(self, code: str, message: str, reply: str | None = None) -> None:
+        await self.send_frame(protocol.error(reply, code, message))
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         if not self.gone:
             await self.send(text_data=json.dumps(frame))
+
+
+async def save(ended: Ended) -> None:
+    frame = ended.frame
+    await conversations.end_turn(
+        reply_id=ended.reply,
+        text=ended.text,
+        status=ended.status,
+        error=frame.get("message", "") if frame["type"] == "error" else "",
+        model=frame.get("model") or "",
+        provider=frame.get("provider"),
+        stats={**(frame.get("stats") or {}), "usage": frame.get("usage")},
+    )

@@ -26,17 +26,21 @@ class Ask:
     model: str | None = None
     provider: str | None = None
     conversation: str | None = None
+    regenerate: bool = False
+    # Whether to send `html` frames (the answer's markdown rendered) besides the deltas.
+    render: bool = True
 
 
 @dataclass(frozen=True)
 class Stop:
-    pass
+    reply: str | None = None
 
 
 @dataclass(frozen=True)
 class Resume:
     reply: str
     after: int
+    render: bool = True
 
 
 Command = Ask | Stop | Resume
@@ -54,7 +58,7 @@ def parse(text: str) -> Command:
     if kind == "ask":
         return _ask(frame)
     if kind == "stop":
-        return Stop()
+        return Stop(_optional_text(frame, "reply"))
     if kind == "resume":
         return _resume(frame)
     raise ProtocolError(
@@ -84,7 +88,14 @@ def _ask(frame: dict[str, Any]) -> Ask:
         raise ProtocolError(
             "provider_not_allowed", f"The provider {provider!r} is not offered here."
         )
-    return Ask(question, model, provider, _optional_text(frame, "conversation"))
+    return Ask(
+        question,
+        model,
+        provider,
+        _optional_text(frame, "conversation"),
+        regenerate=frame.get("regenerate") is True,
+        render=frame.get("render", True) is not False,
+    )
 
 
 def _resume(frame: dict[str, Any]) -> Resume:
@@ -93,7 +104,7 @@ def _resume(frame: dict[str, Any]) -> Resume:
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
-    return Resume(reply, after)
+    return Resume(reply, after, render=frame.get("render", True) is not False)
 
 
 def _optional_text(frame: dict[str, Any], key: str) -> str | None:
@@ -119,6 +130,10 @@ def start(reply: str, model: str, provider: str | None) -> dict[str, Any]:
 
 def delta(reply: str, seq: int, content: str) -> dict[str, Any]:
     return {"type": "delta", "reply": reply, "seq": seq, "content": content}
+
+
+def html(reply: str, upto: int, markup: str) -> dict[str, Any]:
+    return {"type": "html", "reply": reply, "upto": upto, "html": markup}
 
 
 def done(reply: str, finish_reason: str, **facts: Any) -> dict[str, Any]:

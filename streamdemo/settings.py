@@ -104,3 +104,16 @@ STREAMDEMO_PROVIDERS = env.list(
     "STREAMDEMO_PROVIDERS", default=[STREAMDEMO_PROVIDER] if STREAMDEMO_PROVIDER else []
 )
 STREAMDEMO_MAX_QUESTION_CHARS = env.int("STREAMDEMO_MAX_QUESTION_CHARS", default=16_000)
+# A reply runs on after its socket closes until it ends, is stopped, or nobody has followed it
+# for this many seconds (0: as soon as nobody follows).
+STREAMDEMO_REPLY_GRACE_SECONDS = env.float("STREAMDEMO_REPLY_GRACE_SECONDS", default=60.0)
+# How long an ended reply stays replayable from the log, and how many deltas a log keeps.
+STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=24 * 3600)
+STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100_000)
+# Seconds between two renderings of an answer's markdown sent to the page while it streams.
+STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
+# Limits that keep one client, or many, from degrading everyone else.
+STREAMDEMO_MAX_FRAME_BYTES = env.int("STREAMDEMO_MAX_FRAME_BYTES", default=64 * 1024)
+STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=20)
+STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=5)
+STREAMDEMO_MAX_REPLIES = env.int("STREAMDEMO_MAX_REPLIES", default=1000)

@@ -9,6 +9,14 @@ from tests.upstream import Script, Upstream
 os.environ.setdefault("G4F_CONFIG_DIR", tempfile.mkdtemp(prefix="streamdemo-g4f-"))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--require-services",
+        action="store_true",
+        help="fail, instead of skipping, tests whose Redis or PostgreSQL is missing (CI)",
+    )
+
+
 @pytest.fixture(scope="session")
 def upstream_server():
     server = Upstream().start()

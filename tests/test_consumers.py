@@ -1,23 +1,38 @@
 import asyncio
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
 
+from chat.replies import get_replies
 from streamdemo.asgi import application
 from tests.upstream import Script
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def connect() -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/chat/",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
-    )
+async def new_session() -> str:
+    store = SessionStore()
+    await database_sync_to_async(store.create)()
+    return store.session_key
+
+
+async def connect(session: str | None = None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if session:
+        headers.append((b"cookie", f"sessionid={session}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+async def ask(communicator: WebsocketCommunicator, question: str, **fields) -> None:
+    # Rendered markdown has tests of its own; these ask for deltas alone unless they say so.
+    await communicator.send_json_to(
+        {"type": "ask", "question": question, "render": False, **fields}
+    )
 
 
 async def receive(communicator: WebsocketCommunicator) -> dict:
@@ -34,7 +49,7 @@ async def receive_reply(communicator: WebsocketCommunicator) -> list[dict]:
 async def test_reply_frames_come_in_order_start_deltas_done(upstream):
     upstream.will_answer(Script(chunks=["Use", " os", ".walk", "()"]))
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "How do I list files?"})
+    await ask(communicator, "How do I list files?")
 
     frames = await receive_reply(communicator)
 
@@ -44,6 +59,8 @@ async def test_reply_frames_come_in_order_start_deltas_done(upstream):
         "reply": reply,
         "model": "gpt-4",
         "provider": upstream.base_url,
+        "conversation": frames[0]["conversation"],
+        "question": "How do I list files?",
     }
     assert frames[1:-1] == [
         {"type": "delta", "reply": reply, "seq": seq, "content": content}
@@ -60,7 +77,7 @@ async def test_each_delta_arrives_before_the_next_exists_upstream(upstream):
     chunks = ["one", " two", " three", " four"]
     upstream.will_answer(Script(chunks=chunks, gated=True))
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "Count"})
+    await ask(communicator, "Count")
     assert (await receive(communicator))["type"] == "start"
 
     for seq, content in enumerate(chunks):
@@ -78,42 +95,31 @@ async def test_each_delta_arrives_before_the_next_exists_upstream(upstream):
 async def test_stop_ends_the_reply_as_stopped_and_closes_the_upstream_request(upstream):
     upstream.will_answer(Script(chunks=["partial", " never"], gated=True))
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "Talk"})
+    await ask(communicator, "Talk")
     start = await receive(communicator)
     assert (await receive(communicator))["content"] == "partial"
 
     await communicator.send_json_to({"type": "stop"})
 
-    assert await receive(communicator) == {
-        "type": "done",
-        "reply": start["reply"],
-        "finish_reason": "stopped",
-    }
+    done = await receive(communicator)
+    assert (done["type"], done["reply"], done["finish_reason"]) == (
+        "done",
+        start["reply"],
+        "stopped",
+    )
+    assert done["stats"]["chunks"] == 1
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
     assert upstream.exchanges[0].sent == 1
     await communicator.disconnect()
-
-
-async def test_disconnect_mid_stream_closes_the_upstream_request(upstream):
-    upstream.will_answer(Script(chunks=["partial", " never"], gated=True))
-    communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "Talk"})
-    await receive(communicator)
-    await receive(communicator)
-
-    await communicator.disconnect()
-
-    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
-    assert not upstream.exchanges[0].finished
 
 
 async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stays_usable(upstream):
     upstream.will_answer(Script(fault="http_500"), Script(chunks=["fine"]))
     communicator = await connect()
 
-    await communicator.send_json_to({"type": "ask", "question": "first"})
+    await ask(communicator, "first")
     failed = await receive_reply(communicator)
-    await communicator.send_json_to({"type": "ask", "question": "second"})
+    await ask(communicator, "second")
     answered = await receive_reply(communicator)
 
     assert [frame["type"] for frame in failed] == ["start", "error"]
@@ -129,7 +135,7 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
 async def test_connection_dropped_mid_stream_keeps_the_deltas_sent_and_says_so(upstream):
     upstream.will_answer(Script(chunks=["kept", " too"], fault="drop", gated=True))
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "q"})
+    await ask(communicator, "q")
     await receive(communicator)
     received = []
     for _ in range(2):
@@ -150,6 +156,10 @@ async def test_connection_dropped_mid_stream_keeps_the_deltas_sent_and_says_so(u
         ('["a", "list"]', "invalid_frame"),
         ('{"type": "dance"}', "unknown_type"),
         ('{"type": "ask"}', "missing_question"),
+        ('{"type": "ask", "question": 7}', "invalid_question"),
+        ('{"type": "ask", "question": "%s"}' % ("x" * 16_001), "question_too_long"),
+        ('{"type": "ask", "question": "hi", "provider": "NotOffered"}', "provider_not_allowed"),
+        ('{"type": "resume"}', "invalid_resume"),
         ('{"type": "ask", "question": "   "}', "empty_question"),
         ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
         ('{"type": "stop"}', "nothing_to_stop"),
@@ -162,7 +172,7 @@ async def test_a_frame_the_server_cannot_accept_gets_an_error_and_the_socket_sta
 
     await communicator.send_to(text_data=text)
     frame = await receive(communicator)
-    await communicator.send_json_to({"type": "ask", "question": "still there?"})
+    await ask(communicator, "still there?")
     after = await receive_reply(communicator)
 
     assert frame["type"] == "error"
@@ -176,11 +186,11 @@ async def test_a_frame_the_server_cannot_accept_gets_an_error_and_the_socket_sta
 async def test_an_ask_while_a_reply_streams_is_refused_as_busy_and_the_reply_goes_on(upstream):
     upstream.will_answer(Script(chunks=["a", "b"], gated=True))
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "first"})
+    await ask(communicator, "first")
     await receive(communicator)
     await receive(communicator)
 
-    await communicator.send_json_to({"type": "ask", "question": "second"})
+    await ask(communicator, "second")
     busy = await receive(communicator)
     upstream.release(2)
     rest = await receive_reply(communicator)
@@ -193,7 +203,7 @@ async def test_an_ask_while_a_reply_streams_is_refused_as_busy_and_the_reply_goe
 
 async def test_the_model_asked_for_is_the_model_requested_upstream(upstream):
     communicator = await connect()
-    await communicator.send_json_to({"type": "ask", "question": "q", "model": "other-model"})
+    await ask(communicator, "q", model="other-model")
 
     frames = await receive_reply(communicator)
 
@@ -208,3 +218,181 @@ async def test_a_handshake_from_a_foreign_origin_is_refused(upstream):
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_a_binary_frame_closes_the_socket_as_unsupported_data(upstream):
+    communicator = await connect()
+
+    await communicator.send_to(bytes_data=b"\x00\x01")
+
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4003}
+
+
+async def test_a_frame_over_the_size_limit_closes_the_socket_as_too_big(upstream, settings):
+    settings.STREAMDEMO_MAX_FRAME_BYTES = 1024
+    communicator = await connect()
+
+    await communicator.send_to(text_data='{"type": "ask", "question": "%s"}' % ("x" * 1024))
+
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4009}
+
+
+async def test_a_client_flooding_asks_is_rate_limited(upstream, settings):
+    settings.STREAMDEMO_ASK_BURST = 2
+    settings.STREAMDEMO_ASKS_PER_MINUTE = 0.001
+    communicator = await connect()
+    for _ in range(2):
+        await ask(communicator, "again")
+        assert (await receive_reply(communicator))[-1]["type"] == "done"
+
+    await ask(communicator, "once more")
+
+    assert (await receive(communicator))["code"] == "rate_limited"
+    assert len(upstream.exchanges) == 2
+    await communicator.disconnect()
+
+
+async def test_beyond_the_process_limit_of_replies_an_ask_is_answered_busy(upstream, settings):
+    settings.STREAMDEMO_MAX_REPLIES = 1
+    upstream.will_answer(Script(chunks=["slow"], gated=True))
+    first, second = await connect(), await connect()
+    await ask(first, "one")
+    await receive(first)
+
+    await ask(second, "two")
+    refused = await receive(second)
+    upstream.release()
+
+    assert (refused["type"], refused["code"]) == ("error", "busy")
+    assert [f["type"] for f in await receive_reply(first)] == ["delta", "done"]
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def answered_reply(communicator, upstream, chunks) -> str:
+    upstream.will_answer(Script(chunks=chunks))
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+    assert frames[-1]["type"] == "done"
+    return frames[0]["reply"]
+
+
+@pytest.mark.parametrize(("after", "expected"), [(-1, ["a", "b", "c"]), (0, ["b", "c"]), (2, [])])
+async def test_resume_replays_every_delta_after_the_given_seq_then_the_end(
+    upstream, after, expected
+):
+    session = await new_session()
+    communicator = await connect(session)
+    reply = await answered_reply(communicator, upstream, ["a", "b", "c"])
+    await communicator.disconnect()
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": reply, "after": after, "render": False})
+    frames = await receive_reply(again)
+
+    assert frames[0]["type"] == "start"
+    assert frames[0]["reply"] == reply
+    deltas = [f for f in frames if f["type"] == "delta"]
+    assert [f["content"] for f in deltas] == expected
+    assert [f["seq"] for f in deltas] == list(range(after + 1, 3))
+    assert frames[-1]["type"] == "done"
+    assert frames[-1]["finish_reason"] == "stop"
+    await again.disconnect()
+
+
+async def test_resume_of_an_unknown_reply_is_not_found(upstream):
+    communicator = await connect()
+
+    await communicator.send_json_to({"type": "resume", "reply": "nope", "after": -1})
+
+    frame = await receive(communicator)
+    assert (frame["type"], frame["code"], frame["reply"]) == ("error", "not_found", "nope")
+    await communicator.disconnect()
+
+
+async def test_resume_of_another_sessions_reply_is_not_found(upstream):
+    owner = await connect(await new_session())
+    reply = await answered_reply(owner, upstream, ["secret"])
+
+    stranger = await connect(await new_session())
+    await stranger.send_json_to({"type": "resume", "reply": reply, "after": -1, "render": False})
+
+    assert (await receive(stranger))["code"] == "not_found"
+    await owner.disconnect()
+    await stranger.disconnect()
+
+
+async def test_a_reply_runs_on_after_its_socket_closes_and_a_reload_gets_all_of_it(upstream):
+    session = await new_session()
+    upstream.will_answer(Script(chunks=["one", " two", " three"], gated=True))
+    first = await connect(session)
+    await ask(first, "count")
+    reply = (await receive(first))["reply"]
+    assert (await receive(first))["content"] == "one"
+
+    await first.disconnect()
+    upstream.release(3)
+    reloaded = await connect(session)
+    await reloaded.send_json_to({"type": "resume", "reply": reply, "after": 0, "render": False})
+    frames = await receive_reply(reloaded)
+
+    assert "".join(f["content"] for f in frames if f["type"] == "delta") == " two three"
+    assert frames[-1]["finish_reason"] == "stop"
+    assert upstream.exchanges[0].finished
+    await reloaded.disconnect()
+
+
+async def test_a_second_tab_follows_the_reply_live_and_can_stop_it(upstream):
+    session = await new_session()
+    upstream.will_answer(Script(chunks=["one", " two", " never"], gated=True))
+    first, second = await connect(session), await connect(session)
+    await ask(first, "count")
+    reply = (await receive(first))["reply"]
+    await receive(first)
+
+    await second.send_json_to({"type": "resume", "reply": reply, "after": -1, "render": False})
+    assert (await receive(second))["type"] == "start"
+    assert (await receive(second))["content"] == "one"
+    upstream.release()
+    assert (await receive(first))["content"] == " two"
+    assert (await receive(second))["content"] == " two"
+    await second.send_json_to({"type": "stop", "reply": reply})
+
+    for tab in (first, second):
+        end = await receive(tab)
+        assert (end["type"], end["finish_reason"]) == ("done", "stopped")
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_with_no_grace_a_reply_nobody_follows_ends_and_closes_upstream(upstream, settings):
+    settings.STREAMDEMO_REPLY_GRACE_SECONDS = 0
+    upstream.will_answer(Script(chunks=["one", " never"], gated=True))
+    communicator = await connect()
+    await ask(communicator, "q")
+    await receive(communicator)
+    await receive(communicator)
+
+    await communicator.disconnect()
+
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
+    assert not upstream.exchanges[0].finished
+    await get_replies().until_idle()
+    assert get_replies().running() == 0
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_html_frames_carry_the_rendered_answer_up_to_a_seq(upstream):
+    upstream.will_answer(Script(chunks=["**bold**", " and `code`"]))
+    communicator = await connect()
+    await ask(communicator, "q", render=True)
+
+    frames = await receive_reply(communicator)
+
+    html = [f for f in frames if f["type"] == "html"]
+    assert html[-1]["upto"] == 1
+    assert "<strong>bold</strong>" in html[-1]["html"]
+    assert "<code>code</code>" in html[-1]["html"]
+    assert frames[-2]["type"] == "html"
+    await communicator.disconnect()

@@ -1,0 +1,118 @@
+"""The reply log in Redis: one Stream per reply, so any worker process can replay and follow it.
+
+Followers read the text from the Stream itself (XREAD BLOCK), never from channel-layer fan-out,
+which drops messages over capacity. The Stream is capped (MAXLEN) and expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as redis
+from django.conf import settings
+
+from chat.reply_log import Delta, End, Entry, ReplyLog
+
+PREFIX = "streamdemo:reply:"
+BLOCK_MS = 5_000
+# How often a running reply looks for a stop or for followers on other processes.
+WATCH_INTERVAL = 0.2
+
+
+class RedisReplyLog(ReplyLog):
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
+
+    @property
+    def _redis(self) -> redis.Redis:
+        # A redis client's connections belong to the event loop that made them.
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = redis.Redis.from_url(self._url, decode_responses=True)
+            self._clients = {
+                loop: client,
+                **{k: v for k, v in self._clients.items() if not k.is_closed()},
+            }
+        return client
+
+    async def open(self, reply: str, meta: dict[str, Any]) -> None:
+        ttl = int(settings.STREAMDEMO_REPLY_TTL)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(_key(reply, "meta"), json.dumps(meta), ex=ttl)
+            pipe.set(_key(reply, "followers"), 0, ex=ttl)
+            await pipe.execute()
+
+    async def meta(self, reply: str) -> dict[str, Any] | None:
+        raw = await self._redis.get(_key(reply, "meta"))
+        return None if raw is None else json.loads(raw)
+
+    async def append(self, reply: str, delta: Delta) -> None:
+        await self._redis.xadd(
+            _key(reply),
+            {"seq": delta.seq, "content": delta.content},
+            maxlen=settings.STREAMDEMO_REPLY_MAX_DELTAS,
+            approximate=False,
+        )
+
+    async def close(self, reply: str, frame: dict[str, Any]) -> None:
+        ttl = int(settings.STREAMDEMO_REPLY_TTL)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(_key(reply), {"end": json.dumps(frame)})
+            pipe.set(_key(reply, "ended"), 1, ex=ttl)
+            for suffix in ("", "meta", "followers"):
+                pipe.expire(_key(reply, suffix), ttl)
+            await pipe.execute()
+
+    async def has_ended(self, reply: str) -> bool:
+        return bool(await self._redis.exists(_key(reply, "ended")))
+
+    async def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+        last_id = "0-0"
+        while True:
+            answer = await self._redis.xread({_key(reply): last_id}, block=BLOCK_MS, count=500)
+            for _stream, messages in answer:
+                for message_id, fields in messages:
+                    last_id = message_id
+                    if "end" in fields:
+                        yield End(json.loads(fields["end"]))
+                        return
+                    seq = int(fields["seq"])
+                    if seq > after:
+                        yield Delta(seq, fields["content"])
+
+    async def join(self, reply: str) -> None:
+        await self._redis.incr(_key(reply, "followers"))
+
+    async def leave(self, reply: str) -> None:
+        await self._redis.decr(_key(reply, "followers"))
+
+    async def request_stop(self, reply: str) -> None:
+        await self._redis.set(_key(reply, "stop"), 1, ex=int(settings.STREAMDEMO_REPLY_TTL))
+
+    async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
+        unwatched_since: float | None = None
+        while True:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.exists(_key(reply, "stop"))
+                pipe.get(_key(reply, "followers"))
+                stop, followers = await pipe.execute()
+            if stop:
+                return "stop"
+            now = time.monotonic()
+            if int(followers or 0) > 0:
+                unwatched_since = None
+            elif unwatched_since is None:
+                unwatched_since = now
+            if unwatched_since is not None and now - unwatched_since >= grace:
+                return "abandoned"
+            await asyncio.sleep(WATCH_INTERVAL)
+
+
+def _key(reply: str, suffix: str = "") -> str:
+    return f"{PREFIX}{reply}:{suffix}" if suffix else f"{PREFIX}{reply}"
