@@ -2,63 +2,14 @@
 and says what happened, the text already streamed kept, and the socket still usable."""
 
 import asyncio
-import socket
-from dataclasses import dataclass, field
 
 import pytest
 
+from tests.faults import FAULTS
 from tests.upstream import Script
 from tests.websocket import connect, receive_reply, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-UNRESOLVABLE = "http://no-such-host.invalid/v1"
-CLOSED_PORT = "a port nothing listens on"
-
-
-def closed_port_url() -> str:
-    """A base URL on 127.0.0.1 where nothing listens: a port just bound, then released."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
-
-
-@dataclass
-class Fault:
-    code: str
-    says: str
-    script: Script | None = None
-    base_url: str | None = None  # None: the test upstream
-    kept: list[str] = field(default_factory=list)
-
-    def backend(self, upstream) -> str:
-        """The base URL to point the app at, and which the error must name."""
-        if self.base_url is None:
-            return upstream.base_url
-        return closed_port_url() if self.base_url == CLOSED_PORT else self.base_url
-
-
-FAULTS = {
-    "http_400": Fault("upstream_http", "400", Script(fault="http_400")),
-    "http_401": Fault("auth_failed", "401", Script(fault="http_401")),
-    "http_500": Fault("upstream_http", "500", Script(fault="http_500")),
-    "http_429": Fault("rate_limited", "rate limited upstream", Script(fault="http_429")),
-    "refused": Fault("unreachable", "connection refused", base_url=CLOSED_PORT),
-    "unresolvable": Fault("unresolvable", "does not resolve", base_url=UNRESOLVABLE),
-    "dropped": Fault(
-        "connection_lost",
-        "connection was lost",
-        Script(chunks=["Half", " of it"], fault="drop"),
-        kept=["Half", " of it"],
-    ),
-    "malformed": Fault(
-        "malformed",
-        "not a valid stream",
-        Script(chunks=["Half", " of it"], fault="malformed"),
-        kept=["Half", " of it"],
-    ),
-}
 
 
 @pytest.mark.parametrize("name", FAULTS)
@@ -72,7 +23,7 @@ async def test_an_upstream_fault_ends_the_reply_with_an_error_naming_the_backend
     communicator = await connect()
 
     await communicator.send_json_to({"type": "ask", "question": "Will this work?"})
-    failed = await receive_reply(communicator)
+    failed = await receive_reply(communicator, upstream)
 
     start, error = failed[0], failed[-1]
     assert start["type"] == "start"
@@ -95,7 +46,7 @@ async def test_the_next_ask_on_the_same_socket_streams_after_an_upstream_fault(
     settings.STREAMDEMO_BASE_URL = fault.backend(upstream)
     communicator = await connect()
     await communicator.send_json_to({"type": "ask", "question": "Will this work?"})
-    assert (await receive_reply(communicator))[-1]["type"] == "error"
+    assert (await receive_reply(communicator, upstream))[-1]["type"] == "error"
 
     settings.STREAMDEMO_BASE_URL = upstream.base_url
     upstream.will_answer(Script(chunks=["Yes", " now"]))

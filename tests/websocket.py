@@ -7,6 +7,7 @@ from typing import Any
 from channels.testing import WebsocketCommunicator
 
 from streamdemo.asgi import application
+from tests.upstream import Upstream
 
 ENDINGS = ("done", "error")
 
@@ -27,10 +28,17 @@ async def receive(communicator: WebsocketCommunicator) -> dict[str, Any]:
     return await communicator.receive_json_from(timeout=5)
 
 
-async def receive_reply(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
-    """Every frame up to and including the one that ends a reply."""
+async def receive_reply(
+    communicator: WebsocketCommunicator, upstream: Upstream | None = None
+) -> list[dict[str, Any]]:
+    """Every frame up to and including the one that ends a reply.
+
+    Given the test upstream, lets a gated script go on after each delta arrives.
+    """
     frames = [await receive(communicator)]
     while frames[-1]["type"] not in ENDINGS:
+        if upstream is not None and frames[-1]["type"] == "delta":
+            upstream.release()
         frames.append(await receive(communicator))
     return frames
 

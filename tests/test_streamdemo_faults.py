@@ -1,0 +1,131 @@
+"""Every way the backend can fail, seen from the console: the text printed so far stays on
+stdout, one line naming the backend and the cause goes to stderr, and the exit status is 1."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.faults import FAULTS
+from tests.upstream import Script, Upstream
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADINGS = {"sync": "Synchronous Stream:\n", "async": "Asynchronous Stream:\n"}
+
+
+def printed_before(fault_kept: list[str], mode: str) -> str:
+    """What stdout holds when the answer breaks off after `fault_kept`."""
+    text = "".join(fault_kept)
+    return HEADINGS[mode] + (f"{text}\n" if text else "")
+
+
+class ReleasingStdout(StringIO):
+    """A terminal that lets a gated upstream produce its next chunk once it shows one."""
+
+    def __init__(self, upstream: Upstream, chunks: list[str]) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.chunks = chunks
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if text in self.chunks:
+            self.upstream.release()
+        return written
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python manage.py streamdemo ...` as a user runs it, with these settings."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "streamdemo", *args],
+        cwd=ROOT,
+        env={**os.environ, "STREAMDEMO_PROVIDER": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("name", FAULTS)
+def test_an_upstream_fault_keeps_the_text_printed_and_raises_one_error_naming_the_backend(
+    upstream, name, mode
+):
+    fault = FAULTS[name]
+    if fault.script is not None:
+        upstream.will_answer(fault.script)
+    backend = fault.backend(upstream)
+    stdout = ReleasingStdout(upstream, fault.kept)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("streamdemo", "--mode", mode, "--base-url", backend, stdout=stdout)
+
+    assert stdout.getvalue() == printed_before(fault.kept, mode)
+    message = str(raised.value)
+    assert message.startswith(f"{backend}: ")
+    assert fault.says in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_no_first_token_within_the_timeout_ends_the_command_with_an_error(upstream, settings, mode):
+    settings.STREAMDEMO_FIRST_TOKEN_TIMEOUT = 0.3
+    upstream.will_answer(Script(chunks=[], fault="stall"))
+    stdout = StringIO()
+
+    with pytest.raises(CommandError) as raised:
+        call_command("streamdemo", "--mode", mode, stdout=stdout)
+
+    assert stdout.getvalue() == HEADINGS[mode]
+    assert str(raised.value) == f"{upstream.base_url}: no answer began within 0.3 s"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_stall_mid_answer_keeps_the_text_printed_and_ends_with_an_error(upstream, settings, mode):
+    settings.STREAMDEMO_IDLE_TIMEOUT = 0.3
+    upstream.will_answer(Script(chunks=["Started", " then"], fault="stall"))
+    stdout = StringIO()
+
+    with pytest.raises(CommandError) as raised:
+        call_command("streamdemo", "--mode", mode, stdout=stdout)
+
+    assert stdout.getvalue() == HEADINGS[mode] + "Started then\n"
+    assert str(raised.value) == f"{upstream.base_url}: the answer stalled: nothing for 0.3 s"
+
+
+# One real process per kind of failure: HTTP status, network, broken stream, silence.
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [("http_429", "sync"), ("unresolvable", "async"), ("malformed", "sync")],
+)
+def test_a_failing_backend_exits_1_with_one_stderr_line_and_no_traceback(upstream, name, mode):
+    fault = FAULTS[name]
+    if fault.script is not None:
+        upstream.will_answer(fault.script)
+    backend = fault.backend(upstream)
+
+    result = manage("--mode", mode, "--base-url", backend)
+
+    assert result.returncode == 1
+    assert result.stdout == printed_before(fault.kept, mode)
+    assert result.stderr.startswith(f"CommandError: {backend}: ")
+    assert fault.says in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_stalled_backend_exits_1_with_one_stderr_line_instead_of_hanging(upstream, mode):
+    upstream.will_answer(Script(chunks=["Started"], fault="stall"))
+
+    result = manage("--mode", mode, "--base-url", upstream.base_url, STREAMDEMO_IDLE_TIMEOUT="0.5")
+
+    assert result.returncode == 1
+    assert result.stdout == HEADINGS[mode] + "Started\n"
+    assert result.stderr == (
+        f"CommandError: {upstream.base_url}: the answer stalled: nothing for 0.5 s\n"
+    )
