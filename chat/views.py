@@ -1,6 +1,77 @@
-from django.http import HttpRequest, HttpResponse
+"""The chat page: a new conversation, an existing one with its history, and its Markdown export."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import slugify
+
+from chat.conversations import (
+    ConversationNotFound,
+    export_markdown,
+    get_conversation,
+    list_conversations,
+)
+from chat.models import Conversation, Turn
+from chat.rendering import render_markdown
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "chat/index.html")
+    return _page(request, None)
+
+
+def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    return _page(request, _own_conversation(request, conversation_id))
+
+
+def export(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    found = _own_conversation(request, conversation_id)
+    response = HttpResponse(export_markdown(found), content_type="text/markdown; charset=utf-8")
+    filename = f"{slugify(found.title) or 'conversation'}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _page(request: HttpRequest, current: Conversation | None) -> HttpResponse:
+    turns = list(current.turns.all()) if current else []
+    last = turns[-1] if turns else None
+    context = {
+        "conversation": current,
+        "conversations": list_conversations(_session_key(request)),
+        "turns": [_shown(turn) for turn in turns],
+        # The page follows a reply still being written, from its first delta.
+        "resume_reply": last.reply_id if last and last.status == Turn.Status.STREAMING else "",
+        "models": settings.STREAMDEMO_MODELS,
+        "default_model": settings.STREAMDEMO_MODEL,
+        "providers": settings.STREAMDEMO_PROVIDERS,
+        "default_provider": settings.STREAMDEMO_PROVIDER or "",
+    }
+    return render(request, "chat/page.html", context)
+
+
+def _shown(turn: Turn) -> dict[str, object]:
+    return {
+        "turn": turn,
+        "html": render_markdown(turn.answer),
+        "stats": json.dumps(turn.stats or {}),
+    }
+
+
+def _session_key(request: HttpRequest) -> str:
+    """This browser's session key, creating the session first: the websocket is keyed by it."""
+    if not request.session.session_key:
+        # An empty session is never saved nor sent as a cookie, so give it something to hold.
+        request.session["chat"] = True
+        request.session.save()
+    return request.session.session_key
+
+
+def _own_conversation(request: HttpRequest, conversation_id: uuid.UUID) -> Conversation:
+    try:
+        return get_conversation(_session_key(request), str(conversation_id))
+    except ConversationNotFound:
+        raise Http404("No such conversation.") from None

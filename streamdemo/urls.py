@@ -1,7 +1,5 @@
-from django.urls import path
-
-from chat import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", include("chat.urls")),
 ]
