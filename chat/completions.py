@@ -1,9 +1,10 @@
-"""The only module that imports g4f: a backend from settings, an answer as a stream of text.
+"""The only module that imports g4f: a question in, the answer out as a stream of text.
 
 `stream_answer` (sync `Client`) and `astream_answer` (`AsyncClient`) are twins: each returns an
-iterable of non-empty text deltas whose `outcome` is filled in once the answer has ended. Every
-failure, from g4f or from the network beneath it, surfaces as one `CompletionError` naming the
-backend and the cause.
+iterable of non-empty text deltas; once it has ended, `outcome` says how, and `used` names the
+candidate backend that answered. Every failure, from g4f or from the network beneath it,
+surfaces as one `CompletionError` naming the backend and the cause. Candidates are tried in
+order until one starts streaming; once text has flowed, a failure ends the answer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import asyncio
 import queue
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from contextlib import aclosing
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -20,9 +22,9 @@ from django.conf import settings
 from g4f.client import AsyncClient, Client
 from g4f.client.factory import create_custom_provider
 from g4f.Provider import ProviderUtils
-from g4f.providers.retry_provider import IterListProvider
 from g4f.providers.types import ProviderType
 
+from chat.backends import Backend
 from chat.upstream_errors import CompletionError, translated
 
 Messages = list[dict[str, str]]
@@ -36,44 +38,6 @@ __all__ = [
     "astream_answer",
     "stream_answer",
 ]
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Who answers: a model, and a g4f provider name or an OpenAI-compatible base URL."""
-
-    model: str
-    provider: str | None = None
-    base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_settings(cls, **overrides: str | None) -> Backend:
-        """The backend the `STREAMDEMO_*` settings name, with any non-empty override applied."""
-        values = {
-            "model": settings.STREAMDEMO_MODEL,
-            "provider": settings.STREAMDEMO_PROVIDER,
-            "base_url": settings.STREAMDEMO_BASE_URL,
-            "api_key": settings.STREAMDEMO_API_KEY,
-        }
-        values.update({key: value for key, value in overrides.items() if value})
-        return cls(**values)
-
-    @property
-    def provider_names(self) -> list[str]:
-        return [name.strip() for name in (self.provider or "").split(",") if name.strip()]
-
-    @property
-    def label(self) -> str | None:
-        """What the `start` frame reports as the provider; None while g4f will choose."""
-        return self.base_url or self.provider or None
-
-    def describe(self) -> str:
-        if self.base_url:
-            return self.base_url
-        if self.provider:
-            return f"g4f provider {self.provider}"
-        return "g4f (automatic provider)"
 
 
 @dataclass(frozen=True)
@@ -93,27 +57,46 @@ class AnswerStream:
     and is read through a queue with the same first-token and idle timeouts as the async twin.
     """
 
-    def __init__(self, chunks: Iterator[Any], backend: Backend) -> None:
+    def __init__(self, messages: Messages, backend: Backend) -> None:
         self.backend = backend
+        self.used: Backend | None = None
         self.outcome: Outcome | None = None
-        self._chunks = chunks
+        self._messages = messages
 
     def __iter__(self) -> Iterator[str]:
+        failures: list[CompletionError] = []
+        candidates = self.backend.candidates()
+        for candidate in candidates:
+            try:
+                for content in self._answer(candidate):
+                    self.used = candidate
+                    yield content
+                return
+            except CompletionError as error:
+                if self.used is not None:
+                    raise
+                failures.append(error)
+        raise _all_failed(self.backend, failures)
+
+    def _answer(self, backend: Backend) -> Iterator[str]:
         pending: queue.SimpleQueue[tuple[Any, BaseException | None]] = queue.SimpleQueue()
-        threading.Thread(target=_pump, args=(self._chunks, pending), daemon=True).start()
-        started = False
-        with translated(self.backend):
+        with translated(backend):
+            chunks = Client(provider=_provider(backend)).chat.completions.create(
+                messages=self._messages, model=backend.model, stream=True, **_options(backend)
+            )
+            threading.Thread(target=_pump, args=(chunks, pending), daemon=True).start()
+            started = False
             while True:
                 deadline = _idle_timeout() if started else _first_token_timeout()
                 try:
                     chunk, error = pending.get(timeout=deadline)
                 except queue.Empty:
-                    raise _stalled(self.backend, deadline, started=started) from None
+                    raise _stalled(backend, deadline, started=started) from None
                 if error is not None:
                     raise error
                 if chunk is _END:
                     return
-                content = _read(chunk, self)
+                content = _read(chunk, self, backend)
                 if content:
                     started = True
                     yield content
@@ -134,10 +117,11 @@ def _pump(chunks: Iterator[Any], pending: queue.SimpleQueue) -> None:
 class AsyncAnswerStream:
     """The text deltas of one answer from `AsyncClient`; `aclose()` ends the upstream request."""
 
-    def __init__(self, chunks: AsyncIterator[Any], backend: Backend) -> None:
+    def __init__(self, messages: Messages, backend: Backend) -> None:
         self.backend = backend
+        self.used: Backend | None = None
         self.outcome: Outcome | None = None
-        self._chunks = chunks
+        self._messages = messages
         self._deltas: AsyncGenerator[str, None] | None = None
 
     def __aiter__(self) -> AsyncIterator[str]:
@@ -148,60 +132,55 @@ class AsyncAnswerStream:
     async def aclose(self) -> None:
         if self._deltas is not None:
             await self._deltas.aclose()
-        await _aclose(self._chunks)
 
     async def _read_deltas(self) -> AsyncGenerator[str, None]:
-        started = False
-        try:
-            with translated(self.backend):
+        failures: list[CompletionError] = []
+        for candidate in self.backend.candidates():
+            try:
+                async with aclosing(self._answer(candidate)) as deltas:
+                    async for content in deltas:
+                        self.used = candidate
+                        yield content
+                return
+            except CompletionError as error:
+                if self.used is not None:
+                    raise
+                failures.append(error)
+        raise _all_failed(self.backend, failures)
+
+    async def _answer(self, backend: Backend) -> AsyncGenerator[str, None]:
+        with translated(backend):
+            # With stream=True g4f hands back the async iterator itself: nothing to await.
+            chunks = AsyncClient(provider=_provider(backend)).chat.completions.create(
+                messages=self._messages, model=backend.model, stream=True, **_options(backend)
+            )
+            async with aclosing(chunks):
+                started = False
                 while True:
                     deadline = _idle_timeout() if started else _first_token_timeout()
                     try:
                         async with asyncio.timeout(deadline) as timer:
-                            chunk = await anext(self._chunks)
+                            chunk = await anext(chunks)
                     except StopAsyncIteration:
                         return
                     except TimeoutError:
                         if not timer.expired():
                             raise
-                        raise _stalled(self.backend, deadline, started=started) from None
-                    content = _read(chunk, self)
+                        raise _stalled(backend, deadline, started=started) from None
+                    content = _read(chunk, self, backend)
                     if content:
                         started = True
                         yield content
-        finally:
-            await _aclose(self._chunks)
-
-
-async def _aclose(chunks: AsyncIterator[Any]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        await aclose()
 
 
 def stream_answer(messages: Messages, backend: Backend) -> AnswerStream:
     """Ask through the synchronous `Client`; iterate the result for the answer's text."""
-    with translated(backend):
-        chunks = Client(provider=_provider(backend)).chat.completions.create(
-            messages=messages,
-            model=backend.model,
-            stream=True,
-            **_request_options(backend),
-        )
-    return AnswerStream(chunks, backend)
+    return AnswerStream(messages, backend)
 
 
 def astream_answer(messages: Messages, backend: Backend) -> AsyncAnswerStream:
     """Ask through `AsyncClient`; iterate the result with `async for` for the answer's text."""
-    with translated(backend):
-        # With stream=True g4f hands back the async iterator itself: there is nothing to await.
-        chunks = AsyncClient(provider=_provider(backend)).chat.completions.create(
-            messages=messages,
-            model=backend.model,
-            stream=True,
-            **_request_options(backend),
-        )
-    return AsyncAnswerStream(chunks, backend)
+    return AsyncAnswerStream(messages, backend)
 
 
 def _first_token_timeout() -> float:
@@ -212,19 +191,18 @@ def _idle_timeout() -> float:
     return settings.STREAMDEMO_IDLE_TIMEOUT
 
 
-def _request_options(backend: Backend) -> dict[str, Any]:
+def _options(backend: Backend) -> dict[str, Any]:
     return {"api_key": backend.api_key} if backend.api_key else {}
 
 
-def _read(chunk: Any, stream: AnswerStream | AsyncAnswerStream) -> str | None:
+def _read(chunk: Any, stream: AnswerStream | AsyncAnswerStream, backend: Backend) -> str | None:
     choice = chunk.choices[0]
     if choice.finish_reason is not None:
-        usage = getattr(chunk, "usage", None)
         stream.outcome = Outcome(
-            provider=getattr(chunk, "provider", None) or stream.backend.label,
-            model=getattr(chunk, "model", None) or stream.backend.model,
+            provider=backend.base_url or getattr(chunk, "provider", None) or backend.label,
+            model=getattr(chunk, "model", None) or backend.model,
             finish_reason=choice.finish_reason,
-            usage=_usage(usage),
+            usage=_usage(getattr(chunk, "usage", None)),
         )
     return choice.delta.content
 
@@ -244,21 +222,24 @@ def _stalled(backend: Backend, seconds: float, *, started: bool) -> CompletionEr
     return CompletionError("timeout", f"no answer began within {seconds:g} s", backend)
 
 
+def _all_failed(backend: Backend, failures: list[CompletionError]) -> CompletionError:
+    if len(failures) == 1:
+        return failures[0]
+    causes = "; ".join(f"{failure.backend.describe()}: {failure.cause}" for failure in failures)
+    return CompletionError(failures[-1].code, f"every backend failed ({causes})", backend)
+
+
 def _provider(backend: Backend) -> ProviderType | None:
     if backend.base_url:
         return _openai_compatible(backend.base_url, backend.api_key, backend.model)
-    names = backend.provider_names
-    if not names:
+    if backend.provider is None:
         return None
-    unknown = [name for name in names if name not in ProviderUtils.convert]
-    if unknown:
+    if backend.provider not in ProviderUtils.convert:
+        # Asked for an unknown name, g4f would fetch a list of providers from the internet.
         raise CompletionError(
-            "unknown_provider", f"g4f has no provider named {', '.join(unknown)}", backend
+            "unknown_provider", f"g4f has no provider named {backend.provider}", backend
         )
-    providers = [ProviderUtils.convert[name] for name in names]
-    if len(providers) == 1:
-        return providers[0]
-    return IterListProvider(providers, shuffle=False)
+    return ProviderUtils.convert[backend.provider]
 
 
 @lru_cache(maxsize=64)

@@ -17,8 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import conversations, protocol
-from chat.completions import Backend
-from chat.following import follow
+from chat.backends import Backend
+from chat.following import follow, replay_saved
 from chat.rate_limit import TokenBucket
 from chat.replies import Ended, get_replies
 
@@ -111,11 +111,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await get_replies().stop(reply)
 
     async def resume(self, resume: protocol.Resume) -> None:
+        session = await self.session_key()
         meta = await get_replies().log.meta(resume.reply)
-        if meta is None or meta["session"] != await self.session_key():
+        if meta is None:
+            turn = await conversations.find_turn(resume.reply)
+            if turn is None or turn.conversation.session_key != session:
+                await self.refuse("not_found", "There is no such reply.", resume.reply)
+                return
+            await self.unfollow()
+            await replay_saved(turn, resume.after, self.send_frame)
+        elif meta["session"] != session:
             await self.refuse("not_found", "There is no such reply.", resume.reply)
-            return
-        await self.follow(resume.reply, after=resume.after, render=resume.render)
+        else:
+            await self.follow(resume.reply, after=resume.after, render=resume.render)
 
     async def follow(self, reply: str, after: int, render: bool) -> None:
         await self.unfollow()

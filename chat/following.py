@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
 from django.conf import settings
 
 from chat import protocol
+from chat.models import Turn
 from chat.rendering import render_markdown
-from chat.reply_log import Delta, ReplyLog
+from chat.reply_log import Delta, Entry, ReplyLog
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -25,30 +27,73 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
     await log.join(reply)
     try:
-        meta = await log.meta(reply) or {}
-        await send(
-            {
-                **protocol.start(reply, meta.get("model", ""), meta.get("provider")),
-                "conversation": meta.get("conversation"),
-                "question": meta.get("question"),
-            }
-        )
         renderer = _Renderer(reply, send) if render else None
         # A renderer needs the text before `after` too, so it reads the log from the start.
-        async for entry in log.entries(reply, -1 if renderer else after):
-            if isinstance(entry, Delta):
-                if renderer:
-                    renderer.add(entry)
-                if entry.seq > after:
-                    await send(protocol.delta(reply, entry.seq, entry.content))
-                if renderer and entry.seq > after:
-                    await renderer.maybe_send()
-            else:
-                if renderer:
-                    await renderer.send_rest()
-                await send(entry.frame)
+        entries = log.entries(reply, -1 if renderer else after)
+        async with aclosing(entries):
+            # The start waits for the reply's first entry: by then the log knows which of
+            # several candidate backends is answering.
+            first = await anext(entries)
+            meta = await log.meta(reply) or {}
+            await send(
+                {
+                    **protocol.start(reply, meta.get("model", ""), meta.get("provider")),
+                    "conversation": meta.get("conversation"),
+                    "question": meta.get("question"),
+                }
+            )
+            await _forward(first, reply, after, renderer, send)
+            async for entry in entries:
+                await _forward(entry, reply, after, renderer, send)
     finally:
         await log.leave(reply)
+
+
+async def _forward(
+    entry: Entry, reply: str, after: int, renderer: _Renderer | None, send: Send
+) -> None:
+    if isinstance(entry, Delta):
+        if renderer:
+            renderer.add(entry)
+        if entry.seq > after:
+            await send(protocol.delta(reply, entry.seq, entry.content))
+            if renderer:
+                await renderer.maybe_send()
+    else:
+        if renderer:
+            await renderer.send_rest()
+        await send(entry.frame)
+
+
+async def replay_saved(turn: Turn, after: int, send: Send) -> None:
+    """Answer a resume from the database once the log no longer has the reply.
+
+    Saved text has no seqs: a client that has nothing gets it whole as delta 0; the final
+    frame carries the whole text too, for a client that already had part of it.
+    """
+    reply = turn.reply_id
+    await send(
+        {
+            **protocol.start(reply, turn.model, turn.provider or None),
+            "conversation": str(turn.conversation_id),
+            "question": turn.question,
+        }
+    )
+    if after < 0 and turn.answer:
+        await send(protocol.delta(reply, 0, turn.answer))
+    if turn.status == Turn.Status.DONE:
+        final = protocol.done(reply, "stop", provider=turn.provider or None, model=turn.model)
+    elif turn.status == Turn.Status.STOPPED:
+        final = protocol.done(reply, "stopped", provider=turn.provider or None, model=turn.model)
+    elif turn.status == Turn.Status.FAILED:
+        final = protocol.error(reply, "upstream_failed", turn.error or "The answer failed.")
+    else:
+        final = protocol.error(
+            reply,
+            "interrupted",
+            "The server restarted before this answer ended; its text so far is kept.",
+        )
+    await send({**final, "text": turn.answer, "stats": turn.stats or None})
 
 
 class _Renderer:

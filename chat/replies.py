@@ -98,6 +98,9 @@ class Replies:
         ended: Ended | None = None
         try:
             async for content in stream:
+                if not parts and stream.used is not None and stream.used.label != backend.label:
+                    # Of several candidates, the start frame names the one that answered.
+                    await self.log.update_meta(reply, provider=stream.used.label)
                 clock.chunk()
                 await self.log.append(reply, Delta(len(parts), content))
                 parts.append(content)
@@ -116,7 +119,7 @@ class Replies:
             frame = protocol.done(
                 reply,
                 "stopped",
-                provider=backend.label,
+                provider=(stream.used or backend).label,
                 model=backend.model,
                 usage=None,
                 stats=clock.stats(),

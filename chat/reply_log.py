@@ -41,6 +41,9 @@ class ReplyLog(ABC):
     async def meta(self, reply: str) -> dict[str, Any] | None: ...
 
     @abstractmethod
+    async def update_meta(self, reply: str, **fields: Any) -> None: ...
+
+    @abstractmethod
     async def append(self, reply: str, delta: Delta) -> None: ...
 
     @abstractmethod
@@ -101,6 +104,9 @@ class MemoryReplyLog(ReplyLog):
     async def meta(self, reply: str) -> dict[str, Any] | None:
         record = self._records.get(reply)
         return None if record is None else record.meta
+
+    async def update_meta(self, reply: str, **fields: Any) -> None:
+        self._records[reply].meta.update(fields)
 
     async def append(self, reply: str, delta: Delta) -> None:
         record = self._records[reply]
@@ -166,6 +172,9 @@ class MemoryReplyLog(ReplyLog):
                     return "abandoned"
         finally:
             stop.cancel()
+
+    def forget(self, reply: str) -> None:
+        self._records.pop(reply, None)
 
     def _forget_expired(self) -> None:
         cutoff = time.monotonic() - settings.STREAMDEMO_REPLY_TTL

@@ -52,6 +52,12 @@ class RedisReplyLog(ReplyLog):
         raw = await self._redis.get(_key(reply, "meta"))
         return None if raw is None else json.loads(raw)
 
+    async def update_meta(self, reply: str, **fields: Any) -> None:
+        meta = {**(await self.meta(reply) or {}), **fields}
+        await self._redis.set(
+            _key(reply, "meta"), json.dumps(meta), ex=int(settings.STREAMDEMO_REPLY_TTL)
+        )
+
     async def append(self, reply: str, delta: Delta) -> None:
         await self._redis.xadd(
             _key(reply),

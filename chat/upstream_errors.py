@@ -16,7 +16,7 @@ import g4f.errors
 import requests
 
 if TYPE_CHECKING:
-    from chat.completions import Backend
+    from chat.backends import Backend
 
 
 class CompletionError(Exception):

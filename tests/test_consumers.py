@@ -396,3 +396,50 @@ async def test_html_frames_carry_the_rendered_answer_up_to_a_seq(upstream):
     assert "<code>code</code>" in html[-1]["html"]
     assert frames[-2]["type"] == "html"
     await communicator.disconnect()
+
+
+async def test_a_reply_gone_from_the_log_is_resumed_from_the_database(upstream):
+    session = await new_session()
+    communicator = await connect(session)
+    reply = await answered_reply(communicator, upstream, ["saved", " answer"])
+    await communicator.disconnect()
+    get_replies().log.forget(reply)
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": reply, "after": -1, "render": False})
+    frames = await receive_reply(again)
+
+    assert [f["type"] for f in frames] == ["start", "delta", "done"]
+    assert frames[1]["content"] == "saved answer"
+    assert frames[-1]["finish_reason"] == "stop"
+    await again.disconnect()
+
+
+async def test_candidates_are_tried_in_order_and_start_names_the_one_that_answered(
+    upstream, settings
+):
+    dead = "http://127.0.0.1:9/v1"
+    settings.STREAMDEMO_BASE_URL = f"{dead},{upstream.base_url}"
+    communicator = await connect()
+    await ask(communicator, "q")
+
+    frames = await receive_reply(communicator)
+
+    assert frames[0]["provider"] == upstream.base_url
+    assert frames[-1]["type"] == "done"
+    assert frames[-1]["provider"] == upstream.base_url
+    await communicator.disconnect()
+
+
+async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream, settings):
+    upstream.will_answer(Script(fault="http_500"))
+    settings.STREAMDEMO_BASE_URL = f"http://127.0.0.1:9/v1,{upstream.base_url}"
+    communicator = await connect()
+    await ask(communicator, "q")
+
+    frames = await receive_reply(communicator)
+
+    assert frames[-1]["type"] == "error"
+    assert "http://127.0.0.1:9/v1: could not connect: connection refused" in frames[-1]["message"]
+    assert f"{upstream.base_url}: the backend answered with an error" in frames[-1]["message"]
+    await communicator.disconnect()

@@ -172,3 +172,13 @@ def test_a_silent_backend_times_out_instead_of_hanging(upstream, settings):
 
     with pytest.raises(CommandError, match=r"no answer began within 0\.5 s"):
         run("--mode", "sync")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_dead_first_candidate_falls_through_to_the_next_one(upstream, mode):
+    upstream.default = Script(chunks=ANSWER)
+
+    out, err = run("--mode", mode, "--base-url", f"http://127.0.0.1:9/v1,{upstream.base_url}")
+
+    assert out.endswith("".join(ANSWER) + "\n")
+    assert err == ""

@@ -1,0 +1,71 @@
+"""A real daphne process serving the app, for tests that cross process boundaries."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPLICATION = "streamdemo.asgi:application"
+LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
+class Daphne:
+    """`daphne` on a free port of 127.0.0.1, with the environment given; stop() ends it."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", **env}
+        self.process: subprocess.Popen[str] | None = None
+        self.port = 0
+        self.output: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Daphne:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", APPLICATION],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # daphne says where it listens once the socket is bound: that line is the readiness signal.
+        for line in self.process.stderr:
+            self.output.append(line)
+            found = LISTENING.search(line)
+            if found:
+                self.port = int(found.group(1))
+                # Keep reading, or a full pipe would block daphne's logging.
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self
+        raise RuntimeError("daphne exited before listening:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        for line in self.process.stderr:
+            self.output.append(line)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
