@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint bench clean
+# Where `make test-services` finds PostgreSQL and Redis (CI's machine runs both locally).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamdemo
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
+
+.PHONY: run demo test test-services lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +28,11 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+# The suite again on PostgreSQL, with replies logged in Redis and the Redis channel layer.
+test-services: $(VENV)/.installed
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -54,6 +54,10 @@ class ReplyLog(ABC):
     async def has_ended(self, reply: str) -> bool: ...
 
     @abstractmethod
+    async def forget(self, reply: str) -> None:
+        """Drop the reply from the log (the database still has its text)."""
+
+    @abstractmethod
     def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
         """Every delta with seq > `after`, then the live tail, then the `End`."""
 
@@ -173,7 +177,7 @@ class MemoryReplyLog(ReplyLog):
         finally:
             stop.cancel()
 
-    def forget(self, reply: str) -> None:
+    async def forget(self, reply: str) -> None:
         self._records.pop(reply, None)
 
     def _forget_expired(self) -> None:

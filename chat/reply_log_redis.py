@@ -75,6 +75,10 @@ class RedisReplyLog(ReplyLog):
                 pipe.expire(_key(reply, suffix), ttl)
             await pipe.execute()
 
+    async def forget(self, reply: str) -> None:
+        suffixes = ("", "meta", "followers", "stop", "ended")
+        await self._redis.delete(*(_key(reply, suffix) for suffix in suffixes))
+
     async def has_ended(self, reply: str) -> bool:
         return bool(await self._redis.exists(_key(reply, "ended")))
 

@@ -2,6 +2,7 @@ import os
 import tempfile
 
 import pytest
+import redis
 
 from tests.upstream import Script, Upstream
 
@@ -15,6 +16,21 @@ def pytest_addoption(parser):
         action="store_true",
         help="fail, instead of skipping, tests whose Redis or PostgreSQL is missing (CI)",
     )
+
+
+REDIS_URL = os.environ.get("STREAMDEMO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url(request):
+    """A Redis for tests that need one: skipped where there is none, but a failure in CI."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        if request.config.getoption("--require-services") or os.environ.get("CI"):
+            pytest.fail(f"this test needs Redis at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return REDIS_URL
 
 
 @pytest.fixture(scope="session")

@@ -403,7 +403,7 @@ async def test_a_reply_gone_from_the_log_is_resumed_from_the_database(upstream):
     communicator = await connect(session)
     reply = await answered_reply(communicator, upstream, ["saved", " answer"])
     await communicator.disconnect()
-    get_replies().log.forget(reply)
+    await get_replies().log.forget(reply)
 
     again = await connect(session)
     await again.send_json_to({"type": "resume", "reply": reply, "after": -1, "render": False})

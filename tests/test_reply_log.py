@@ -2,30 +2,16 @@ import asyncio
 import uuid
 
 import pytest
-import redis
 
 from chat.reply_log import Delta, End, MemoryReplyLog
 from chat.reply_log_redis import RedisReplyLog
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.fixture(params=["memory", "redis"])
 def log(request):
     if request.param == "memory":
         return MemoryReplyLog()
-    if not redis_available():
-        if request.config.getoption("--require-services"):
-            pytest.fail(f"Redis is required at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return RedisReplyLog(REDIS_URL)
+    return RedisReplyLog(request.getfixturevalue("redis_url"))
 
 
 async def collect(log, reply, after):

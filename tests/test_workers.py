@@ -5,31 +5,20 @@ import uuid
 
 import aiohttp
 import pytest
-import redis
 
+from tests.conftest import REDIS_URL
 from tests.daphne import Daphne, migrate
 from tests.upstream import Script
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
 
-
-@pytest.fixture
-def redis_url(request):
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.ConnectionError:
-        if request.config.getoption("--require-services") or os.environ.get("CI"):
-            pytest.fail(f"this test needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return REDIS_URL
-
-
-@pytest.fixture
-def workers(redis_url, upstream, tmp_path):
+@pytest.fixture(scope="module")
+def workers(upstream_server, tmp_path_factory):
+    redis_url = REDIS_URL
+    database = tmp_path_factory.mktemp("workers") / "workers.sqlite3"
     env = {
         "REDIS_URL": redis_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'workers.sqlite3'}",
-        "STREAMDEMO_BASE_URL": upstream.base_url,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "STREAMDEMO_BASE_URL": upstream_server.base_url,
         "DJANGO_DEBUG": "true",
     }
     migrate({**os.environ, **env})
@@ -44,7 +33,7 @@ async def receive(socket) -> dict:
 
 
 async def test_a_reply_started_on_one_worker_resumes_on_another_with_identical_text(
-    workers, upstream
+    redis_url, workers, upstream
 ):
     chunks = ["Walk", " the", " tree", " with", " os.walk", "."]
     upstream.will_answer(Script(chunks=chunks, gated=True))
@@ -80,7 +69,7 @@ async def test_a_reply_started_on_one_worker_resumes_on_another_with_identical_t
     assert received[-1]["finish_reason"] == "stop"
 
 
-async def test_a_worker_without_the_reply_says_not_found(workers):
+async def test_a_worker_without_the_reply_says_not_found(redis_url, workers):
     first, _ = workers
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         await browser.get(first.url + "/")
