@@ -34,5 +34,13 @@ test-services: $(VENV)/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
+# Not part of `make test`: about ten minutes of load on 127.0.0.1; see README "Benchmark".
+$(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

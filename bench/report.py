@@ -1,0 +1,131 @@
+"""The benchmark's table: medians per system and scenario, with ratios to the floor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import median, ratio
+
+METRICS = (
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+    "first_chunk_p50_ms",
+    "chunks_per_s",
+    "failed",
+    "incomplete",
+    "peak_rss_mb",
+    "rss_per_stream_kb",
+    "cpu_seconds",
+)
+FLOOR = "floor"
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """{scenario: {system: {metric: median over repetitions}}}; failures summed."""
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for run in runs:
+        grouped.setdefault(run["scenario_name"], {}).setdefault(run["system"], []).append(run)
+    table: dict[str, dict[str, dict[str, float | None]]] = {}
+    for scenario, systems in grouped.items():
+        for system, results in systems.items():
+            row = {metric: median([r.get(metric) for r in results]) for metric in METRICS}
+            row["failed"] = sum(r.get("failed", 0) for r in results)
+            row["incomplete"] = sum(r.get("incomplete", 0) for r in results)
+            row["runs"] = len(results)
+            floor = systems.get(FLOOR)
+            if floor:
+                floor_row = {m: median([r.get(m) for r in floor]) for m in METRICS}
+                for metric in ("latency_p50_ms", "latency_p99_ms", "first_chunk_p50_ms"):
+                    row[f"{metric}_x_floor"] = ratio(row[metric], floor_row[metric])
+                row["chunks_per_s_x_floor"] = ratio(row["chunks_per_s"], floor_row["chunks_per_s"])
+            table.setdefault(scenario, {})[system] = row
+    return table
+
+
+COLUMNS = (
+    ("p50 ms", "latency_p50_ms", "{:.2f}"),
+    ("p99 ms", "latency_p99_ms", "{:.2f}"),
+    ("max ms", "latency_max_ms", "{:.1f}"),
+    ("1st p50 ms", "first_chunk_p50_ms", "{:.2f}"),
+    ("chunks/s", "chunks_per_s", "{:.0f}"),
+    ("fail/inc", None, None),
+    ("RSS MB", "peak_rss_mb", "{:.0f}"),
+    ("KB/stream", "rss_per_stream_kb", "{:.0f}"),
+    ("CPU s", "cpu_seconds", "{:.2f}"),
+    ("p50 x fl", "latency_p50_ms_x_floor", "{:.2f}"),
+    ("p99 x fl", "latency_p99_ms_x_floor", "{:.2f}"),
+    ("1st x fl", "first_chunk_p50_ms_x_floor", "{:.2f}"),
+    ("c/s x fl", "chunks_per_s_x_floor", "{:.2f}"),
+)
+
+
+def markdown(table: dict[str, dict[str, dict[str, float | None]]]) -> str:
+    head = ["scenario", "system", *(title for title, _, _ in COLUMNS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for scenario, systems in table.items():
+        for system, row in systems.items():
+            cells = [scenario, system]
+            for _, key, style in COLUMNS:
+                if key is None:
+                    cells.append(f"{row['failed']:.0f}/{row['incomplete']:.0f}")
+                else:
+                    value = row.get(key)
+                    cells.append("-" if value is None else style.format(value))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def targets(table: dict[str, dict[str, dict[str, float | None]]]) -> list[tuple[str, bool | None]]:
+    """The goals for the app against the floor; None where the run did not measure them."""
+
+    def get(scenario: str, system: str, key: str) -> float | None:
+        return table.get(scenario, {}).get(system, {}).get(key)
+
+    def at_most(value: float | None, limit: float) -> bool | None:
+        return None if value is None else value <= limit
+
+    def at_least(value: float | None, limit: float) -> bool | None:
+        return None if value is None else value >= limit
+
+    failures = get("c1000", "app", "failed")
+    incomplete = get("c1000", "app", "incomplete")
+    goals = [
+        (
+            "200 streams: p50 <= 2.5x floor",
+            at_most(get("c200", "app", "latency_p50_ms_x_floor"), 2.5),
+        ),
+        ("200 streams: p99 <= 3x floor", at_most(get("c200", "app", "latency_p99_ms_x_floor"), 3)),
+        (
+            "200 streams: first chunk p50 <= 2x floor",
+            at_most(get("c200", "app", "first_chunk_p50_ms_x_floor"), 2),
+        ),
+        (
+            "1 stream full speed: chunks/s >= 0.75x floor",
+            at_least(get("stream", "app", "chunks_per_s_x_floor"), 0.75),
+        ),
+        (
+            "1,000 streams: none failed or incomplete",
+            None if failures is None else failures + (incomplete or 0) == 0,
+        ),
+        (
+            "1,000 streams: p99 <= 3x floor",
+            at_most(get("c1000", "app", "latency_p99_ms_x_floor"), 3),
+        ),
+    ]
+    app_p99, api_p99 = (
+        get("c200", "app", "latency_p99_ms"),
+        get("c200", "g4f-api", "latency_p99_ms"),
+    )
+    goals.append(
+        (
+            "200 streams: g4f api p99 >= 3x the app's",
+            None if app_p99 is None or api_p99 is None else api_p99 >= 3 * app_p99,
+        )
+    )
+    return goals
+
+
+def targets_text(table: dict[str, dict[str, dict[str, float | None]]]) -> str:
+    marks = {True: "met", False: "MISSED", None: "not measured"}
+    return "\n".join(f"- {goal}: {marks[met]}" for goal, met in targets(table))

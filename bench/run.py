@@ -1,0 +1,180 @@
+"""Run the benchmark: every system against one stamping upstream, every scenario, N times.
+
+    python -m bench.run                       # everything, three repetitions (about 10 minutes)
+    python -m bench.run --quick               # one repetition
+    python -m bench.run --systems floor,app --scenarios c200 --repeats 1
+
+Prints one table of medians with ratios to the floor measured in the same run, and writes
+every measurement to `bench/results/<time>.json`. Each (repetition, scenario, system) gets a
+freshly started server, warmed by one short answer, so one measurement cannot inherit
+another's memory or connections; systems take turns within a repetition, so drift on a shared
+machine touches them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.load import Scenario, Target, raise_fd_limit, run_load
+from bench.report import markdown, medians, targets_text
+from bench.systems import ROOT, Running, System, all_systems, upstream_command
+
+SCENARIOS = {
+    "stream": Scenario(streams=1, chunks=5000, interval=0.0),
+    "c50": Scenario(streams=50, chunks=100, interval=0.02),
+    "c200": Scenario(streams=200, chunks=100, interval=0.02),
+    "c1000": Scenario(streams=1000, chunks=50, interval=0.05),
+}
+SYSTEMS = ("upstream", "floor", "g4f-api", "app")
+RESULTS = ROOT / "bench" / "results"
+WARM_UP = Scenario(streams=2, chunks=5, interval=0.0)
+
+
+def main() -> None:
+    args = parse_args()
+    raise_fd_limit()  # inherited by every server started below
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    logs = RESULTS / f"{stamp}-logs"
+    logs.mkdir()
+    with tempfile.TemporaryDirectory(prefix="streamdemo-bench-") as scratch:
+        systems = all_systems(args.base_port, Path(scratch), render=args.render)
+        for name in args.systems:
+            for command in systems[name].prepare:
+                subprocess.run(
+                    command, cwd=ROOT, env={**os.environ, **systems[name].env}, check=True
+                )
+        upstream = Running(
+            upstream_command(args.base_port), {}, args.base_port, logs / "upstream.log"
+        )
+        try:
+            upstream.wait_until_listening()
+            runs = measure_all(args, systems, upstream.pid, logs)
+        finally:
+            upstream.stop()
+    table = medians(runs)
+    report = {"machine": machine(), "arguments": vars(args), "runs": runs, "medians": table}
+    path = RESULTS / f"{stamp}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print()
+    print(markdown(table))
+    print()
+    print(targets_text(table))
+    print(f"\nmachine: {report['machine']['summary']}\nwritten: {path.relative_to(ROOT)}")
+
+
+def measure_all(
+    args: argparse.Namespace, systems: dict[str, System], upstream_pid: int, logs: Path
+) -> list[dict[str, Any]]:
+    runs = []
+    for repetition in range(1, args.repeats + 1):
+        for scenario_name in args.scenarios:
+            for system_name in args.systems:
+                system = systems[system_name]
+                result = measure(system, SCENARIOS[scenario_name], upstream_pid, logs, args.pin)
+                result.update(
+                    system=system_name, scenario_name=scenario_name, repetition=repetition
+                )
+                runs.append(result)
+                print(progress_line(result), flush=True)
+    return runs
+
+
+def measure(
+    system: System, scenario: Scenario, upstream_pid: int, logs: Path, pin: bool
+) -> dict[str, Any]:
+    target = Target(system.kind, system.url, system.body)
+    if not system.command:
+        asyncio.run(run_load(target, WARM_UP, None))
+        return asyncio.run(run_load(target, scenario, upstream_pid))
+    server = Running(system.command, system.env, system.port, logs / f"{system.name}.log")
+    try:
+        server.wait_until_listening()
+        if pin:
+            # The system under test gets a core of its own; the upstream and the load share one.
+            os.sched_setaffinity(server.pid, {1})
+            os.sched_setaffinity(upstream_pid, {0})
+            os.sched_setaffinity(0, {0})
+        asyncio.run(run_load(target, WARM_UP, None))
+        return asyncio.run(run_load(target, scenario, server.pid))
+    finally:
+        server.stop()
+
+
+def progress_line(result: dict[str, Any]) -> str:
+    def show(key: str, style: str = "{:.2f}") -> str:
+        value = result.get(key)
+        return "-" if value is None else style.format(value)
+
+    return (
+        f"#{result['repetition']} {result['scenario_name']:>6} {result['system']:>8}: "
+        f"p50 {show('latency_p50_ms')} ms, p99 {show('latency_p99_ms')} ms, "
+        f"first {show('first_chunk_p50_ms')} ms, {show('chunks_per_s', '{:.0f}')} chunks/s, "
+        f"failed {result['failed']}, incomplete {result['incomplete']}, "
+        f"RSS {show('peak_rss_mb', '{:.0f}')} MB, CPU {show('cpu_seconds')} s"
+        + (f"  {result['failure_samples']}" if result["failure_samples"] else "")
+    )
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    packages = {name: version(name) for name in ("g4f", "Django", "channels", "daphne", "aiohttp")}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    summary = (
+        f"{os.cpu_count()} x {cpu}, {memory_gib:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, commit {commit}"
+    )
+    return {"summary": summary, "packages": packages, "python": sys.version, "commit": commit}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition instead of three")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help=",".join(SYSTEMS))
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=",".join(SCENARIOS))
+    parser.add_argument("--base-port", type=int, default=9100, help="upstream; systems follow")
+    parser.add_argument(
+        "--render", action="store_true", help="have the app send its html frames, as for a page"
+    )
+    parser.add_argument("--pin", action="store_true", help="give the system under test CPU 1")
+    args = parser.parse_args()
+    args.systems = _choices(args.systems, SYSTEMS, parser)
+    args.scenarios = _choices(args.scenarios, tuple(SCENARIOS), parser)
+    if args.quick:
+        args.repeats = 1
+    return args
+
+
+def _choices(text: str, known: tuple[str, ...], parser: argparse.ArgumentParser) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        parser.error(f"unknown {', '.join(unknown)}; choose from {', '.join(known)}")
+    # The floor comes first so every ratio has its yardstick measured just before.
+    return sorted(chosen, key=known.index)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The four systems the benchmark puts side by side, and how to start each one on 127.0.0.1.
+
+1. `upstream`: the stamping upstream itself, read over SSE: what the wire alone costs.
+2. `floor`: `bench.floor_relay`, the thinnest websocket relay: the yardstick.
+3. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE.
+4. `app`: this project under daphne, exactly as deployed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    kind: str  # "ws" speaks the app's protocol, "sse" posts to /chat/completions
+    port: int
+    command: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    # Merged into each ask frame (ws) or request body (sse).
+    body: dict[str, Any] = field(default_factory=dict)
+    # Run once before the first start, e.g. to create the app's database.
+    prepare: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def url(self) -> str:
+        if self.kind == "ws":
+            return f"ws://127.0.0.1:{self.port}/ws/chat/"
+        return f"http://127.0.0.1:{self.port}/v1/chat/completions"
+
+
+def all_systems(base_port: int, scratch: Path, render: bool = False) -> dict[str, System]:
+    """Every system, with its state (g4f's files, the app's database) kept under `scratch`.
+
+    `render` asks the app for its `html` frames too, as the page does; without it the app
+    relays deltas only, which is all the other systems do.
+    """
+    upstream_url = f"http://127.0.0.1:{base_port}/v1"
+    g4f_env = g4f_environment(scratch / "g4f", upstream_url)
+    return {
+        "upstream": System("upstream", "sse", base_port),
+        "floor": System(
+            "floor",
+            "ws",
+            base_port + 1,
+            (
+                sys.executable,
+                *("-m", "bench.floor_relay"),
+                *("--port", str(base_port + 1), "--upstream", upstream_url),
+            ),
+        ),
+        "g4f-api": System(
+            "g4f-api",
+            "sse",
+            base_port + 2,
+            (
+                str(BIN / "g4f"),
+                *("api", "--bind", f"127.0.0.1:{base_port + 2}", "--no-gui"),
+                *("--disable-pa-auto-download", "--no-access-log", "--ignore-cookie-files"),
+            ),
+            env=g4f_env,
+            # g4f's API turns a URL given as the provider into an OpenAI-compatible provider.
+            body={"provider": upstream_url},
+        ),
+        "app": System(
+            "app",
+            "ws",
+            base_port + 3,
+            (
+                str(BIN / "daphne"),
+                *("-b", "127.0.0.1", "-p", str(base_port + 3), "streamdemo.asgi:application"),
+            ),
+            env={
+                **g4f_env,
+                "STREAMDEMO_BASE_URL": upstream_url,
+                "DJANGO_DEBUG": "false",
+                "DJANGO_SECRET_KEY": "benchmark-only-secret",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "DATABASE_URL": f"sqlite:///{scratch / 'app.sqlite3'}",
+            },
+            body={"render": render},
+            prepare=((sys.executable, "manage.py", "migrate", "--verbosity", "0"),),
+        ),
+    }
+
+
+def upstream_command(port: int) -> tuple[str, ...]:
+    return (sys.executable, "-m", "bench.upstream", "--port", str(port))
+
+
+def g4f_environment(home: Path, upstream_url: str) -> dict[str, str]:
+    """g4f's config and cache in a throwaway folder, seeded so nothing reaches the internet.
+
+    `g4f api` resolves its default provider at import time from a provider list it downloads
+    once a day; a list already in the cache, naming only the local upstream, keeps it offline.
+    """
+    cache = home / "cache"
+    today = cache / ".models" / datetime.date.today().isoformat()
+    today.mkdir(parents=True, exist_ok=True)
+    listing = {"providers": {"default": {"baseUrl": upstream_url}}, "defaultModels": {}}
+    (today / "providers.json").write_text(json.dumps(listing))
+    return {"G4F_CONFIG_DIR": str(home), "G4F_CACHE_DIR": str(cache)}
+
+
+class Running:
+    """A started server process; stopping it is certain, even when it ignores a polite signal."""
+
+    def __init__(self, command: tuple[str, ...], env: dict[str, str], port: int, log: Path):
+        self.port = port
+        self._log = log.open("ab")
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_until_listening(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited with {self.process.returncode}: see {self._log.name}"
+                )
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nothing listened on port {self.port} within {timeout:g} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self._log.close()
