@@ -1,0 +1,99 @@
+"""A real Chromium (Debian's) against a real daphne serving the app with DEBUG off.
+
+The app talks to the test upstream in this process, so each test scripts the answer and
+gates its chunks exactly as the websocket tests do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.daphne import ROOT, Daphne, migrate
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an event loop running in this thread from its first use to
+    # the end of the session, and async tests cannot start theirs beside it: browsers go last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, pytestconfig):
+    if not CHROMIUM.exists():
+        message = f"the browser tests need Debian's chromium at {CHROMIUM}"
+        if os.environ.get("CI") == "true" or pytestconfig.getoption("--require-services"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
+    """daphne serving the app as in production: DEBUG off, static files collected, own SQLite."""
+    folder = tmp_path_factory.mktemp("app")
+    env = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "browser-tests-secret-key-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "DJANGO_STATIC_ROOT": str(folder / "static"),
+        "REDIS_URL": "",
+        "STREAMDEMO_BASE_URL": upstream_server.base_url,
+        "STREAMDEMO_PROVIDER": "",
+        "STREAMDEMO_API_KEY": "",
+        "STREAMDEMO_MODEL": "gpt-4",
+        "STREAMDEMO_MODELS": "gpt-4,other-model",
+        "STREAMDEMO_PROVIDERS": "",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    server = Daphne(env)
+    migrate(server.env)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=server.env,
+        check=True,
+        timeout=120,
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(app_server) -> str:
+    return app_server.url
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go (git-ignored); emptied once per run."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def chat(page: Page, upstream) -> Page:
+    """A fresh browser on the new-chat page, connected."""
+    page.goto("/")
+    page.locator("#status[data-state='connected']").wait_for()
+    return page

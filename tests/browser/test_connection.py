@@ -1,0 +1,71 @@
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.actions import ask, last_turn
+from tests.upstream import Script
+
+pytestmark = pytest.mark.browser
+
+CHAT_SOCKET = re.compile(r"/ws/chat/$")
+
+
+def connected(page):
+    page.locator("#status[data-state='connected']").wait_for()
+
+
+def test_a_question_lost_with_the_connection_is_shown_as_not_sent_and_kept(page, upstream):
+    def drop_every_ask(socket):
+        server = socket.connect_to_server()
+
+        def from_page(message):
+            if json.loads(message).get("type") == "ask":
+                socket.close()
+                server.close()
+            else:
+                server.send(message)
+
+        socket.on_message(from_page)
+
+    page.route_web_socket(CHAT_SOCKET, drop_every_ask)
+    page.goto("/")
+    connected(page)
+
+    ask(page, "Will this arrive?")
+
+    turn = last_turn(page)
+    expect(turn).to_have_attribute("data-status", "unsent")
+    expect(turn.locator(".outcome")).to_contain_text("Not sent")
+    expect(page.get_by_label("Your question")).to_have_value("Will this arrive?")
+    expect(page.get_by_role("alert")).to_contain_text("was not sent")
+    assert upstream.exchanges == []
+
+
+def test_the_page_shows_a_drop_reconnects_and_resumes_the_answer_without_gaps(page, upstream):
+    sockets = []
+
+    def record(socket):
+        sockets.append((socket, socket.connect_to_server()))
+
+    page.route_web_socket(CHAT_SOCKET, record)
+    page.goto("/")
+    connected(page)
+    chunks = ["Nothing", " is", " lost", " in", " a", " drop."]
+    upstream.will_answer(Script(chunks=chunks, gated=True))
+    ask(page, "Survive a drop")
+    upstream.release(2)
+    turn = last_turn(page)
+    expect(turn.locator(".answer")).to_have_text("Nothing is lost")
+
+    for side in sockets[0]:
+        side.close()
+
+    expect(page.locator("#status")).to_have_attribute("data-state", "offline")
+    expect(page.locator("#status")).to_contain_text("reconnecting")
+    connected(page)
+    upstream.release(4)
+    expect(turn).to_have_attribute("data-status", "done")
+    expect(turn.locator(".answer")).to_have_text("".join(chunks))
+    assert len(upstream.exchanges) == 1
