@@ -48,6 +48,16 @@ def test_live_stats_name_the_backend_and_the_pace_then_the_totals(chat, upstream
     expect(stats).to_contain_text("5 in + 3 out tokens")
 
 
+def test_the_model_picked_on_the_page_is_the_one_asked_upstream(chat, upstream):
+    chat.get_by_label("Model").select_option("other-model")
+
+    ask(chat, "Which model?")
+
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    expect(last_turn(chat).locator(".stats")).to_contain_text("other-model")
+    assert upstream.exchanges[0].body["model"] == "other-model"
+
+
 def test_shift_enter_is_a_new_line_and_enter_sends(chat, upstream):
     box = chat.get_by_label("Your question")
     box.fill("line one")

@@ -105,3 +105,37 @@ def test_the_export_link_downloads_the_conversation_as_markdown(chat, upstream):
     assert download.value.suggested_filename == "sky-colour.md"
     with open(download.value.path(), encoding="utf-8") as exported:
         assert "## Question\n\nSky colour?\n\n## Answer\n\n**Blue**, mostly.\n" in exported.read()
+
+
+def test_a_second_tab_follows_the_answer_live_and_can_stop_it(chat, upstream):
+    upstream.will_answer(Script(chunks=["Two", " tabs", " one", " answer"], gated=True))
+    ask(chat, "Watch from two tabs")
+    upstream.release()
+    expect(last_turn(chat).locator(".answer")).to_have_text("Two tabs")
+
+    second = chat.context.new_page()
+    second.goto(chat.url)
+    following = last_turn(second)
+    expect(following.locator(".answer")).to_have_text("Two tabs")
+    upstream.release()
+    expect(following.locator(".answer")).to_have_text("Two tabs one")
+    expect(last_turn(chat).locator(".answer")).to_have_text("Two tabs one")
+    second.get_by_role("button", name="Stop").click()
+
+    expect(following).to_have_attribute("data-status", "stopped")
+    expect(last_turn(chat)).to_have_attribute("data-status", "stopped")
+    expect(last_turn(chat).locator(".answer")).to_have_text("Two tabs one")
+    assert upstream.exchanges[0].closed.wait(10)
+
+
+def test_another_browser_cannot_open_the_conversation(chat, upstream, browser):
+    upstream.will_answer(Script(chunks=["Private."]))
+    ask(chat, "Just for me")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+
+    stranger = browser.new_context().new_page()
+    response = stranger.goto(chat.url)
+
+    assert response.status == 404
+    expect(stranger.get_by_text("Private.")).to_have_count(0)
+    stranger.context.close()

@@ -1,0 +1,62 @@
+// The page's websocket: reconnects by itself with growing, jittered delays and says how it is.
+
+const MAX_DELAY_MS = 15000;
+
+export class Connection {
+  constructor({ url, onOpen, onFrame, onClose, onState }) {
+    Object.assign(this, { url, onOpen, onFrame, onClose, onState });
+    this.socket = null;
+    this.attempts = 0;
+    this.timer = null;
+  }
+
+  get open() {
+    return Boolean(this.socket && this.socket.readyState === WebSocket.OPEN);
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.onState("connecting", "connecting…");
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.attempts = 0;
+      this.onState("connected", "connected");
+      this.onOpen();
+    });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.onFrame(frame);
+    });
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.scheduleReconnect();
+      this.onClose();
+    });
+  }
+
+  send(frame) {
+    if (!this.open) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // When the network comes back or the tab is shown again, waiting out the delay helps no one.
+  reconnectNow() {
+    if (!this.socket && this.timer !== null) this.connect();
+  }
+
+  scheduleReconnect() {
+    const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** this.attempts) * (0.75 + Math.random() / 2);
+    this.attempts += 1;
+    this.onState("offline", `offline, reconnecting in ${Math.ceil(delay / 1000)} s…`);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
