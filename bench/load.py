@@ -153,7 +153,10 @@ async def _converse_ws(
     result.failure = "socket closed mid-answer"
 
 
-async def run_load(target: Target, scenario: Scenario, server_pid: int | None) -> dict[str, Any]:
+async def run_load(
+    target: Target, scenario: Scenario, server_pid: int | None, upstream_pid: int | None = None
+) -> dict[str, Any]:
+    """Run one scenario; with pids, also report the server's (and the upstream's) usage."""
     raise_fd_limit()
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
@@ -161,13 +164,20 @@ async def run_load(target: Target, scenario: Scenario, server_pid: int | None) -
         sockets, connect_failures = await _open_all(target, session, scenario.streams)
         results = [StreamResult() for _ in sockets]
         watcher = UsageWatcher(server_pid) if server_pid else None
+        upstream = UsageWatcher(upstream_pid) if upstream_pid else None
+        client_cpu = _own_cpu_seconds()
         began = now_ns()
         try:
-            with watcher or contextlib.nullcontext():
+            with watcher or contextlib.nullcontext(), upstream or contextlib.nullcontext():
                 await _converse_all(target, session, scenario, sockets, results)
+            client_cpu = _own_cpu_seconds() - client_cpu
         finally:
             await asyncio.gather(*(s.close() for s in sockets if s is not None))
     summary = summarize(results, scenario, began, connect_failures)
+    # Where else the machine's two cores went: a saturated load client inflates every latency.
+    summary["client_cpu_seconds"] = client_cpu
+    if upstream:
+        summary["upstream_cpu_seconds"] = upstream.usage.cpu_seconds
     if watcher:
         summary.update(
             peak_rss_mb=watcher.usage.peak_rss / 2**20,
@@ -249,6 +259,11 @@ def summarize(
         "incomplete": incomplete,
         "failure_samples": failures[:5],
     }
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def raise_fd_limit() -> None:

@@ -36,7 +36,9 @@ SCENARIOS = {
     "c200": Scenario(streams=200, chunks=100, interval=0.02),
     "c1000": Scenario(streams=1000, chunks=50, interval=0.05),
 }
-SYSTEMS = ("upstream", "floor", "g4f-api", "app")
+SYSTEMS = ("upstream", "floor", "g4f-api", "app", "app-pool")
+# The app right after the floor, so the pair the targets compare is measured closest in time.
+MEASURE_ORDER = ("floor", "app", "app-pool", "g4f-api", "upstream")
 RESULTS = ROOT / "bench" / "results"
 WARM_UP = Scenario(streams=2, chunks=5, interval=0.0)
 
@@ -49,7 +51,9 @@ def main() -> None:
     logs = RESULTS / f"{stamp}-logs"
     logs.mkdir()
     with tempfile.TemporaryDirectory(prefix="streamdemo-bench-") as scratch:
-        systems = all_systems(args.base_port, Path(scratch), render=args.render)
+        systems = all_systems(
+            args.base_port, Path(scratch), render=args.render, database_url=args.database_url
+        )
         for name in args.systems:
             for command in systems[name].prepare:
                 subprocess.run(
@@ -107,7 +111,7 @@ def measure(
             os.sched_setaffinity(upstream_pid, {0})
             os.sched_setaffinity(0, {0})
         asyncio.run(run_load(target, WARM_UP, None))
-        return asyncio.run(run_load(target, scenario, server.pid))
+        return asyncio.run(run_load(target, scenario, server.pid, upstream_pid))
     finally:
         server.stop()
 
@@ -158,9 +162,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--render", action="store_true", help="have the app send its html frames, as for a page"
     )
+    parser.add_argument("--database-url", help="the app's database (default: a fresh SQLite)")
     parser.add_argument("--pin", action="store_true", help="give the system under test CPU 1")
     args = parser.parse_args()
-    args.systems = _choices(args.systems, SYSTEMS, parser)
+    args.systems = sorted(_choices(args.systems, SYSTEMS, parser), key=MEASURE_ORDER.index)
     args.scenarios = _choices(args.scenarios, tuple(SCENARIOS), parser)
     if args.quick:
         args.repeats = 1
@@ -172,7 +177,6 @@ def _choices(text: str, known: tuple[str, ...], parser: argparse.ArgumentParser)
     unknown = [name for name in chosen if name not in known]
     if unknown:
         parser.error(f"unknown {', '.join(unknown)}; choose from {', '.join(known)}")
-    # The floor comes first so every ratio has its yardstick measured just before.
     return sorted(chosen, key=known.index)
 
 

@@ -4,6 +4,7 @@
 2. `floor`: `bench.floor_relay`, the thinnest websocket relay: the yardstick.
 3. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE.
 4. `app`: this project under daphne, exactly as deployed.
+5. `app-pool`: the same with `chat.upstream_pool` installed (see `bench.pooled_asgi`).
 """
 
 from __future__ import annotations
@@ -43,14 +44,25 @@ class System:
         return f"http://127.0.0.1:{self.port}/v1/chat/completions"
 
 
-def all_systems(base_port: int, scratch: Path, render: bool = False) -> dict[str, System]:
+def all_systems(
+    base_port: int, scratch: Path, render: bool = False, database_url: str | None = None
+) -> dict[str, System]:
     """Every system, with its state (g4f's files, the app's database) kept under `scratch`.
 
     `render` asks the app for its `html` frames too, as the page does; without it the app
-    relays deltas only, which is all the other systems do.
+    relays deltas only, which is all the other systems do. The app's database is a fresh
+    SQLite file unless `database_url` names another.
     """
     upstream_url = f"http://127.0.0.1:{base_port}/v1"
     g4f_env = g4f_environment(scratch / "g4f", upstream_url)
+    app_env = {
+        **g4f_env,
+        "STREAMDEMO_BASE_URL": upstream_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url or f"sqlite:///{scratch / 'app.sqlite3'}",
+    }
     return {
         "upstream": System("upstream", "sse", base_port),
         "floor": System(
@@ -76,26 +88,21 @@ def all_systems(base_port: int, scratch: Path, render: bool = False) -> dict[str
             # g4f's API turns a URL given as the provider into an OpenAI-compatible provider.
             body={"provider": upstream_url},
         ),
-        "app": System(
-            "app",
-            "ws",
-            base_port + 3,
-            (
-                str(BIN / "daphne"),
-                *("-b", "127.0.0.1", "-p", str(base_port + 3), "streamdemo.asgi:application"),
-            ),
-            env={
-                **g4f_env,
-                "STREAMDEMO_BASE_URL": upstream_url,
-                "DJANGO_DEBUG": "false",
-                "DJANGO_SECRET_KEY": "benchmark-only-secret",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "DATABASE_URL": f"sqlite:///{scratch / 'app.sqlite3'}",
-            },
-            body={"render": render},
-            prepare=((sys.executable, "manage.py", "migrate", "--verbosity", "0"),),
-        ),
+        "app": _app("app", base_port + 3, "streamdemo.asgi", app_env, render),
+        "app-pool": _app("app-pool", base_port + 4, "bench.pooled_asgi", app_env, render),
     }
+
+
+def _app(name: str, port: int, module: str, env: dict[str, str], render: bool) -> System:
+    return System(
+        name,
+        "ws",
+        port,
+        (str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), f"{module}:application"),
+        env=env,
+        body={"render": render},
+        prepare=((sys.executable, "manage.py", "migrate", "--verbosity", "0"),),
+    )
 
 
 def upstream_command(port: int) -> tuple[str, ...]:

@@ -1,0 +1,116 @@
+"""Profile one system with py-spy while one scenario loads it, and say where the time went.
+
+    python -m bench.profile --system app-pool --scenario c200
+
+Writes py-spy's raw stacks to `bench/results/` (feed them to a flame graph tool to look
+closer) and prints the share of samples per component: each sample is charged to the
+innermost frame that belongs to a known component.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime
+import os
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench.load import Target, raise_fd_limit, run_load
+from bench.run import RESULTS, SCENARIOS, WARM_UP
+from bench.systems import BIN, ROOT, Running, all_systems, upstream_command
+
+# (component, fragments of a frame's text that mark it), innermost frame matched first.
+COMPONENTS = (
+    ("per-chunk timeout (asyncio.timeout)", ("asyncio/timeouts.py",)),
+    ("g4f provider: HTTP and SSE parsing", ("g4f/Provider/", "g4f/requests/")),
+    ("g4f client: run_tools, chunk objects, usage log", ("g4f/", "pydantic/")),
+    (
+        "websocket I/O: channels, daphne, autobahn, Twisted",
+        ("channels/", "daphne/", "autobahn/", "twisted/", "txaio/"),
+    ),
+    ("json", ("json/",)),
+    ("app code: replies, reply log, following", ("/chat/",)),
+    ("aiohttp", ("aiohttp/",)),
+    ("django, asgiref", ("django/", "asgiref/")),
+)
+WORKER_THREADS = "worker threads (database calls through sync_to_async)"
+OTHER = "event loop and the rest"
+
+
+def component(frames: list[str]) -> str:
+    if any("Thread._bootstrap" in frame for frame in frames):
+        return WORKER_THREADS
+    for frame in reversed(frames):
+        for name, marks in COMPONENTS:
+            if any(mark in frame for mark in marks):
+                return name
+    return OTHER
+
+
+def summarize(raw: Path) -> str:
+    shares: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack:
+            shares[component(stack.split(";"))] += int(count)
+    total = sum(shares.values()) or 1
+    return (
+        "\n".join(
+            f"{100 * samples / total:5.1f}%  {name}" for name, samples in shares.most_common()
+        )
+        + f"\n({total} samples)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--system", default="app-pool")
+    parser.add_argument("--scenario", default="c200", choices=tuple(SCENARIOS))
+    parser.add_argument("--base-port", type=int, default=9150)
+    parser.add_argument("--rate", type=int, default=100, help="samples per second")
+    args = parser.parse_args()
+    raise_fd_limit()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    raw = RESULTS / f"{stamp}-profile-{args.system}-{args.scenario}.txt"
+    log = RESULTS / f"{stamp}-profile.log"
+    with tempfile.TemporaryDirectory(prefix="streamdemo-profile-") as scratch:
+        system = all_systems(args.base_port, Path(scratch))[args.system]
+        for command in system.prepare:
+            subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, **system.env})
+        upstream = Running(upstream_command(args.base_port), {}, args.base_port, log)
+        server = Running(system.command, system.env, system.port, log)
+        try:
+            upstream.wait_until_listening()
+            server.wait_until_listening()
+            target = Target(system.kind, system.url, system.body)
+            asyncio.run(run_load(target, WARM_UP, None))
+            spy = subprocess.Popen(
+                [
+                    *(str(BIN / "py-spy"), "record", "--pid", str(server.pid)),
+                    *("--format", "raw", "--rate", str(args.rate), "--output", str(raw)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            result = asyncio.run(run_load(target, SCENARIOS[args.scenario], server.pid))
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+        finally:
+            server.stop()
+            upstream.stop()
+    print(
+        f"{args.system} under {args.scenario}: p50 {result['latency_p50_ms']:.2f} ms, "
+        f"p99 {result['latency_p99_ms']:.2f} ms, {result['chunks_per_s']:.0f} chunks/s, "
+        f"CPU {result['cpu_seconds']:.2f} s (slowed by sampling)"
+    )
+    print(summarize(raw))
+    print(f"stacks: {raw.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
