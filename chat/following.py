@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.conf import settings
 from chat import protocol
 from chat.models import Turn
 from chat.rendering import render_markdown
-from chat.reply_log import Delta, Entry, ReplyLog
+from chat.reply_log import Delta, End, Entry, ReplyLog
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -43,10 +43,41 @@ async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send
                 }
             )
             await _forward(first, reply, after, renderer, send)
-            async for entry in entries:
-                await _forward(entry, reply, after, renderer, send)
+            if renderer is None:
+                async for entry in entries:
+                    await _forward(entry, reply, after, None, send)
+            elif not isinstance(first, End):
+                await _forward_rendering(entries, reply, after, renderer, send)
     finally:
         await log.leave(reply)
+
+
+async def _forward_rendering(
+    entries: AsyncIterator[Entry], reply: str, after: int, renderer: _Renderer, send: Send
+) -> None:
+    # The next entry is awaited no longer than a rendering is due, so text that came just
+    # before the upstream paused is rendered during the pause, not once the pause ends.
+    upcoming: asyncio.Future[Entry] | None = None
+    try:
+        while True:
+            if upcoming is None:
+                upcoming = asyncio.ensure_future(anext(entries))
+            arrived, _ = await asyncio.wait({upcoming}, timeout=renderer.due_in())
+            if not arrived:
+                await renderer.send_rest()
+                continue
+            try:
+                entry = upcoming.result()
+            except StopAsyncIteration:
+                return
+            upcoming = None
+            await _forward(entry, reply, after, renderer, send)
+            if isinstance(entry, End):
+                return
+    finally:
+        if upcoming is not None:
+            upcoming.cancel()
+            await asyncio.gather(upcoming, return_exceptions=True)
 
 
 async def _forward(
@@ -106,6 +137,13 @@ class _Renderer:
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
+
+    def due_in(self) -> float | None:
+        """Seconds until the unrendered text should be rendered; None when there is none."""
+        if self.sent_upto >= len(self.parts) - 1:
+            return None
+        interval = settings.STREAMDEMO_RENDER_INTERVAL
+        return max(0.0, self.sent_at + interval - time.monotonic())
 
     async def maybe_send(self) -> None:
         if time.monotonic() - self.sent_at >= settings.STREAMDEMO_RENDER_INTERVAL:

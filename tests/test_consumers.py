@@ -443,3 +443,24 @@ async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream,
     assert "http://127.0.0.1:9/v1: could not connect: connection refused" in frames[-1]["message"]
     assert f"{upstream.base_url}: the backend answered with an error" in frames[-1]["message"]
     await communicator.disconnect()
+
+
+async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(upstream, settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.05
+    upstream.will_answer(Script(chunks=["# Title", "\n\n```python\nprint(1)"], gated=True))
+    communicator = await connect()
+    await ask(communicator, "q", render=True)
+    await receive(communicator)
+    first = [await receive(communicator) for _ in range(2)]
+    upstream.release()
+
+    frames = [await receive(communicator) for _ in range(2)]
+
+    assert [(f["type"], f.get("upto")) for f in first] == [("delta", None), ("html", 0)]
+    # The second delta, then its rendering while the upstream still holds back the end.
+    assert [(f["type"], f.get("upto")) for f in frames] == [("delta", None), ("html", 1)]
+    assert "<pre" in frames[1]["html"]
+    assert upstream.exchanges[0].finished is False
+    upstream.release()
+    assert (await receive_reply(communicator))[-1]["type"] == "done"
+    await communicator.disconnect()
