@@ -126,7 +126,11 @@ class Upstream:
         app.router.add_post("/v1/chat/completions", self._completions)
         app.router.add_get("/v1/models", self._models)
         # Cancelling the handler when the client goes away is how we see closed connections.
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+        # A stalled answer that nobody closed (g4f's sync client cannot close one) must not
+        # hold up the end of the test run.
+        runner = web.AppRunner(
+            app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5
+        )
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
         self._loop.run_until_complete(site.start())
