@@ -21,6 +21,20 @@ SECRET_KEY = env.str(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
+# Behind HTTPS (a proxy that terminates TLS and sets X-Forwarded-Proto), DJANGO_SECURE=true
+# redirects plain HTTP, sends HSTS and keeps the cookies off plain HTTP. Off by default so
+# `make run` works on http://127.0.0.1.
+DJANGO_SECURE = env.bool("DJANGO_SECURE", default=False)
+if DJANGO_SECURE:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     # daphne first: its runserver replaces Django's with an ASGI one.
     "daphne",
@@ -28,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "chat",
 ]
 
@@ -38,7 +53,24 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# The page runs only its own script and styles, never inline ones: injected markup cannot
+# run. 'self' in connect-src covers the page's own ws:// and wss:// origin (CSP level 3).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "streamdemo.urls"
 ASGI_APPLICATION = "streamdemo.asgi.application"
