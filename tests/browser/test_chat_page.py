@@ -108,10 +108,6 @@ def test_copy_answer_puts_the_answers_markdown_on_the_clipboard(chat, upstream):
     assert chat.evaluate("navigator.clipboard.readText()") == "Plain and **bold**."
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs html frames from the consumer: none is sent while the upstream pauses",
-)
 def test_a_half_written_code_block_already_shows_as_code(chat, upstream):
     upstream.will_answer(
         Script(chunks=["```python\n", "import os\n", "print(os.sep)\n"], gated=True)
@@ -166,3 +162,28 @@ def test_a_failed_reply_keeps_its_text_marked_cut_off(chat, upstream):
     expect(turn).to_have_attribute("data-status", "failed")
     expect(turn.locator(".answer")).to_have_text("Half of it")
     expect(turn.locator(".outcome")).to_contain_text("Cut off")
+
+
+def test_the_view_follows_the_answer_until_the_reader_scrolls_up(chat, upstream):
+    chat.set_viewport_size({"width": 900, "height": 600})
+    upstream.will_answer(Script(chunks=[f"Line {n}\n\n" for n in range(80)], gated=True))
+    ask(chat, "A long one")
+    upstream.release(39)
+    answer = last_turn(chat).locator(".answer")
+    expect(answer).to_contain_text("Line 39")
+    chat.wait_for_function(f"() => {BELOW_VIEW} < 2")
+
+    chat.locator("#log").hover()
+    chat.mouse.wheel(0, -600)
+    chat.wait_for_function(f"() => {BELOW_VIEW} > 300")
+    upstream.release(41)  # the last 40 lines and the ending
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    expect(answer).to_contain_text("Line 79")
+
+    assert chat.evaluate(BELOW_VIEW) > 300
+
+
+# How far the end of the conversation is below what the reader sees, in pixels.
+BELOW_VIEW = (
+    "(log => log.scrollHeight - log.scrollTop - log.clientHeight)(document.getElementById('log'))"
+)

@@ -18,6 +18,7 @@ let conversation = chat.dataset.conversation || null;
 let pending = null; // an ask sent but not started yet: {turn, frame, replaces}
 let current = null; // the Reply streaming now
 let follow = true; // keep the newest text in view unless the user scrolled up
+let autoScrolledTo = -1; // where the page last scrolled the log by itself
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
@@ -239,7 +240,9 @@ function showError(message) {
 }
 
 function scrollIfFollowing() {
-  if (follow) log.scrollTop = log.scrollHeight;
+  if (!follow) return;
+  log.scrollTop = log.scrollHeight;
+  autoScrolledTo = log.scrollTop;
 }
 
 byId("ask").addEventListener("submit", (event) => {
@@ -262,8 +265,16 @@ regenerateButton.addEventListener("click", () => {
   if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
 });
 log.addEventListener("scroll", () => {
-  follow = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) follow = true;
+  // Our own scroll may be reported after more text arrived: only the reader's counts against following.
+  else if (Math.abs(log.scrollTop - autoScrolledTo) > 1) follow = false;
 });
+// A scroll event comes a frame late, after new text may have pulled the view down again:
+// the reader's intent to look back counts at once.
+log.addEventListener("wheel", (event) => {
+  if (event.deltaY < 0) follow = false;
+}, { passive: true });
+log.addEventListener("touchmove", () => { follow = false; }, { passive: true });
 log.addEventListener("click", (event) => {
   const button = event.target.closest("button");
   if (button?.classList.contains("copy-code")) {
