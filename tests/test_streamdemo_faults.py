@@ -119,6 +119,42 @@ def test_a_failing_backend_exits_1_with_one_stderr_line_and_no_traceback(upstrea
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_connection_cut_mid_answer_exits_1_and_keeps_the_text_printed(upstream, mode):
+    fault = FAULTS["dropped"]
+    upstream.will_answer(fault.script)
+
+    returncode, stdout, stderr = manage_releasing(
+        upstream, fault.kept, "--mode", mode, "--base-url", upstream.base_url
+    )
+
+    assert returncode == 1
+    assert stdout == printed_before(fault.kept, mode)
+    assert stderr.startswith(f"CommandError: {upstream.base_url}: ")
+    assert fault.says in stderr
+    assert stderr.count("\n") == 1
+
+
+def manage_releasing(upstream: Upstream, chunks: list[str], *args: str) -> tuple[int, str, str]:
+    """Like `manage`, but lets a gated upstream go on each time the next chunk is printed."""
+    command = [sys.executable, "manage.py", "streamdemo", *args]
+    env = {**os.environ, "STREAMDEMO_PROVIDER": ""}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        printed = b""
+        for shown in range(1, len(chunks) + 1):
+            expected = "".join(chunks[:shown]).encode()
+            while expected not in printed:
+                more = os.read(process.stdout.fileno(), 4096)
+                if not more:
+                    break
+                printed += more
+            upstream.release()
+        rest, errors = process.communicate(timeout=60)
+    return process.returncode, (printed + rest).decode(), errors.decode()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_stalled_backend_exits_1_with_one_stderr_line_instead_of_hanging(upstream, mode):
     upstream.will_answer(Script(chunks=["Started"], fault="stall"))
 
