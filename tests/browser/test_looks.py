@@ -76,6 +76,9 @@ def test_at_375_pixels_wide_nothing_overflows_and_everything_stays_reachable(pag
     page.get_by_role("button", name="Chats").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="Something wide")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="Something wide")).not_to_be_in_viewport()
+    expect(page.get_by_role("button", name="Chats")).to_be_focused()
 
 
 def test_the_question_box_does_not_move_while_an_answer_streams(chat, upstream):

@@ -1,7 +1,7 @@
 // The chat page: what the user does becomes /ws/chat/ frames, and the frames become the page.
 import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
-import { showConversation, toggleSidebar } from "./conversation_nav.js";
+import { installSidebar, showConversation } from "./conversation_nav.js";
 import { Reply, decorateCode, showStats } from "./reply.js";
 
 const byId = (id) => document.getElementById(id);
@@ -285,7 +285,7 @@ log.addEventListener("click", (event) => {
     copyText(button, reply ? reply.text : turn.querySelector(".answer").dataset.raw);
   }
 });
-byId("menu").addEventListener("click", (event) => toggleSidebar(event.currentTarget));
+installSidebar(byId("menu"));
 window.addEventListener("online", () => connection.reconnectNow());
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") connection.reconnectNow();

@@ -35,7 +35,22 @@ function titleFrom(text) {
   return line.length <= TITLE_CHARS ? line : `${line.slice(0, TITLE_CHARS - 1).trimEnd()}…`;
 }
 
-export function toggleSidebar(menu) {
-  const open = document.getElementById("sidebar").classList.toggle("open");
-  menu.setAttribute("aria-expanded", String(open));
+// On narrow screens the sidebar slides over the chat: the menu button, Escape or a tap
+// beside it closes it again.
+export function installSidebar(menu) {
+  const sidebar = document.getElementById("sidebar");
+  const setOpen = (open) => {
+    sidebar.classList.toggle("open", open);
+    menu.setAttribute("aria-expanded", String(open));
+  };
+  menu.addEventListener("click", () => setOpen(!sidebar.classList.contains("open")));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && sidebar.classList.contains("open")) {
+      setOpen(false);
+      menu.focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!sidebar.contains(event.target) && !menu.contains(event.target)) setOpen(false);
+  });
 }
