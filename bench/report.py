@@ -20,6 +20,7 @@ METRICS = (
     "peak_rss_mb",
     "rss_per_stream_kb",
     "cpu_seconds",
+    "cpu_us_per_chunk",
     "client_cpu_seconds",
     "upstream_cpu_seconds",
 )
@@ -27,7 +28,13 @@ FLOOR = "floor"
 DISPLAY_ORDER = ("upstream", "floor", "g4f-api", "app", "app-pool")
 
 
-RATIOS = ("latency_p50_ms", "latency_p99_ms", "first_chunk_p50_ms", "chunks_per_s")
+RATIOS = (
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "first_chunk_p50_ms",
+    "chunks_per_s",
+    "cpu_us_per_chunk",
+)
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -70,11 +77,13 @@ COLUMNS = (
     ("RSS MB", "peak_rss_mb", "{:.0f}"),
     ("KB/stream", "rss_per_stream_kb", "{:.0f}"),
     ("CPU s", "cpu_seconds", "{:.2f}"),
+    ("CPU us/chunk", "cpu_us_per_chunk", "{:.0f}"),
     ("load CPU s", "client_cpu_seconds", "{:.2f}"),
     ("p50 x fl", "latency_p50_ms_x_floor", "{:.2f}"),
     ("p99 x fl", "latency_p99_ms_x_floor", "{:.2f}"),
     ("1st x fl", "first_chunk_p50_ms_x_floor", "{:.2f}"),
     ("c/s x fl", "chunks_per_s_x_floor", "{:.2f}"),
+    ("CPU x fl", "cpu_us_per_chunk_x_floor", "{:.1f}"),
 )
 
 
@@ -116,15 +125,20 @@ def targets(
     def at_least(value: float | None, limit: float) -> bool | None:
         return None if value is None else value >= limit
 
+    def kept_up(scenario: str) -> bool | None:
+        # Low latency from a system that serves only some streams at a time is no achievement.
+        return at_least(get(scenario, app, "chunks_per_s_x_floor"), 0.9)
+
+    def latency(scenario: str, key: str, limit: float) -> bool | None:
+        within = at_most(get(scenario, app, key), limit)
+        return None if within is None else within and bool(kept_up(scenario))
+
     failures = get("c1000", app, "failed")
     incomplete = get("c1000", app, "incomplete")
     app_p99, api_p99 = get("c200", app, "latency_p99_ms"), get("c200", "g4f-api", "latency_p99_ms")
     return [
-        (
-            "200 streams: p50 <= 2.5x floor",
-            at_most(get("c200", app, "latency_p50_ms_x_floor"), 2.5),
-        ),
-        ("200 streams: p99 <= 3x floor", at_most(get("c200", app, "latency_p99_ms_x_floor"), 3)),
+        ("200 streams: p50 <= 2.5x floor", latency("c200", "latency_p50_ms_x_floor", 2.5)),
+        ("200 streams: p99 <= 3x floor", latency("c200", "latency_p99_ms_x_floor", 3)),
         (
             "200 streams: first chunk p50 <= 2x floor",
             at_most(get("c200", app, "first_chunk_p50_ms_x_floor"), 2),
@@ -137,7 +151,7 @@ def targets(
             "1,000 streams: none failed or incomplete",
             None if failures is None else failures + (incomplete or 0) == 0,
         ),
-        ("1,000 streams: p99 <= 3x floor", at_most(get("c1000", app, "latency_p99_ms_x_floor"), 3)),
+        ("1,000 streams: p99 <= 3x floor", latency("c1000", "latency_p99_ms_x_floor", 3)),
         (
             "200 streams: g4f api p99 >= 3x the app's",
             None if app_p99 is None or api_p99 is None else api_p99 >= 3 * app_p99,
