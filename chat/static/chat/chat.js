@@ -264,10 +264,18 @@ regenerateButton.addEventListener("click", () => {
   const last = lastTurn();
   if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
 });
+let lastScrollTop = 0;
 log.addEventListener("scroll", () => {
-  if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) follow = true;
-  // Our own scroll may be reported after more text arrived: only the reader's counts against following.
-  else if (Math.abs(log.scrollTop - autoScrolledTo) > 1) follow = false;
+  const movingDown = log.scrollTop > lastScrollTop;
+  lastScrollTop = log.scrollTop;
+  if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) {
+    // Back at the end by the reader's own scrolling down; a smooth scroll upwards passes
+    // through here too and must not count.
+    if (movingDown) follow = true;
+  } else if (Math.abs(log.scrollTop - autoScrolledTo) > 1) {
+    // Our own scroll may be reported after more text arrived: only the reader's counts.
+    follow = false;
+  }
 });
 // A scroll event comes a frame late, after new text may have pulled the view down again:
 // the reader's intent to look back counts at once.

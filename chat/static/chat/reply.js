@@ -31,6 +31,7 @@ export class Reply {
     this.chunks = 0;
     this.firstAt = null;
     this.rendered.replaceChildren();
+    this.answer.append(this.tail);
     this.tail.textContent = "";
   }
 
@@ -46,8 +47,12 @@ export class Reply {
   showHtml(upto, html) {
     if (upto < this.upto) return;
     this.upto = upto;
+    this.tail.remove();
     // Sanitised on the server (markdown-it, then nh3); newer deltas stay plain text after it.
     this.rendered.innerHTML = html;
+    // The newer text continues the last paragraph, item or code block instead of starting a
+    // line of its own, so the answer does not jump when the next html frame takes it in.
+    lastTextBlock(this.rendered).append(this.tail);
     decorateCode(this.rendered);
     this.tail.textContent = this.deltas.slice(upto + 1).join("");
   }
@@ -59,6 +64,7 @@ export class Reply {
     this.lastSeq = 0;
     this.upto = -1;
     this.rendered.replaceChildren();
+    this.answer.append(this.tail);
     this.tail.textContent = text;
   }
 
@@ -69,6 +75,16 @@ export class Reply {
       chunks_per_second: streamingFor > 0 ? this.chunks / streamingFor : null,
     };
   }
+}
+
+const CONTINUED_BLOCKS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "H1", "H2", "H3", "H4", "H5", "H6"]);
+
+function lastTextBlock(root) {
+  let block = root;
+  while (block.lastElementChild && CONTINUED_BLOCKS.has(block.lastElementChild.tagName)) {
+    block = block.lastElementChild;
+  }
+  return block;
 }
 
 export function showStats(element, facts) {
