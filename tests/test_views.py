@@ -156,10 +156,14 @@ def test_another_browsers_conversation_is_not_found(client):
     assert client.get(f"/c/{foreign.id}/export.md").status_code == 404
 
 
-def test_an_unknown_conversation_is_not_found(client):
+def test_an_unknown_conversation_is_not_found_with_a_way_back_to_a_new_chat(client, settings):
+    settings.DEBUG = False
+
     response = client.get("/c/00000000-0000-0000-0000-000000000000/")
 
     assert response.status_code == 404
+    assert "belongs to another browser" in response.content.decode()
+    assert 'href="/"' in response.content.decode()
 
 
 def test_a_conversation_exports_as_a_markdown_download(client, session_key):

@@ -138,4 +138,5 @@ def test_another_browser_cannot_open_the_conversation(chat, upstream, browser):
 
     assert response.status == 404
     expect(stranger.get_by_text("Private.")).to_have_count(0)
+    expect(stranger.get_by_text("belongs to another browser")).to_be_visible()
     stranger.context.close()
