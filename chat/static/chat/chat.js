@@ -18,7 +18,6 @@ let conversation = chat.dataset.conversation || null;
 let pending = null; // an ask sent but not started yet: {turn, frame, replaces}
 let current = null; // the Reply streaming now
 let follow = true; // keep the newest text in view unless the user scrolled up
-let autoScrolledTo = -1; // where the page last scrolled the log by itself
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
@@ -240,9 +239,7 @@ function showError(message) {
 }
 
 function scrollIfFollowing() {
-  if (!follow) return;
-  log.scrollTop = log.scrollHeight;
-  autoScrolledTo = log.scrollTop;
+  if (follow) log.scrollTop = log.scrollHeight;
 }
 
 byId("ask").addEventListener("submit", (event) => {
@@ -264,25 +261,30 @@ regenerateButton.addEventListener("click", () => {
   const last = lastTurn();
   if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
 });
+// Only the reader stops following: the page's own scrolls, and the browser's adjustments when
+// rendered html replaces the text above, arrive as scroll events too and must not count.
 let lastScrollTop = 0;
+let pointerDown = false;
 log.addEventListener("scroll", () => {
   const movingDown = log.scrollTop > lastScrollTop;
   lastScrollTop = log.scrollTop;
   if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) {
-    // Back at the end by the reader's own scrolling down; a smooth scroll upwards passes
-    // through here too and must not count.
-    if (movingDown) follow = true;
-  } else if (Math.abs(log.scrollTop - autoScrolledTo) > 1) {
-    // Our own scroll may be reported after more text arrived: only the reader's counts.
-    follow = false;
+    if (movingDown) follow = true; // back at the end by scrolling down
+  } else if (pointerDown && !movingDown) {
+    follow = false; // dragging the scrollbar up
   }
 });
-// A scroll event comes a frame late, after new text may have pulled the view down again:
-// the reader's intent to look back counts at once.
+log.addEventListener("pointerdown", (event) => {
+  pointerDown = event.target === log; // on the scrollbar, not on the text or a button
+});
+window.addEventListener("pointerup", () => { pointerDown = false; });
 log.addEventListener("wheel", (event) => {
   if (event.deltaY < 0) follow = false;
 }, { passive: true });
 log.addEventListener("touchmove", () => { follow = false; }, { passive: true });
+log.addEventListener("keydown", (event) => {
+  if (["ArrowUp", "PageUp", "Home"].includes(event.key)) follow = false;
+});
 log.addEventListener("click", (event) => {
   const button = event.target.closest("button");
   if (button?.classList.contains("copy-code")) {
