@@ -47,16 +47,7 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 
 def render_markdown(text: str) -> str:
     """Sanitised HTML for `text`, which may stop anywhere (mid fence, mid table)."""
-    html = _MARKDOWN.render(_complete_partial_table(text))
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_keep_attribute,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    return _CLEANER.clean(_MARKDOWN.render(_complete_partial_table(text)))
 
 
 def _highlight(code: str, language: str, _attrs: str) -> str:
@@ -130,3 +121,12 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).e
 )
 _MARKDOWN.core.ruler.push("alignment_as_class", _alignment_as_class)
 _MARKDOWN.add_render_rule("image", _image_as_link)
+# Built once: a streaming answer is rendered again every few tenths of a second.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_keep_attribute,
+    url_schemes={"http", "https", "mailto"},
+    link_rel=LINK_REL,
+    strip_comments=True,
+)
