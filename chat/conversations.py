@@ -147,7 +147,7 @@ def _owned(
     except ValueError:
         raise ConversationNotFound(conversation_id) from None
     rows = Conversation.objects.select_for_update() if for_update else Conversation.objects
-    conversation = rows.filter(pk=key, session_key=session_key or "").first()
-    if conversation is None or not session_key:
+    conversation = rows.filter(pk=key, session_key=session_key).first() if session_key else None
+    if conversation is None:
         raise ConversationNotFound(conversation_id)
     return conversation
