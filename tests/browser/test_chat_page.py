@@ -25,6 +25,7 @@ def test_the_answer_grows_on_screen_delta_by_delta_before_the_reply_ends(chat, u
     upstream.release()
     expect(turn).to_have_attribute("data-status", "done")
     expect(answer).to_have_text("Counting: one, two, three.")
+    expect(chat.locator("#announce")).to_have_text("The answer is complete.")
 
 
 def test_live_stats_name_the_backend_and_the_pace_then_the_totals(chat, upstream):

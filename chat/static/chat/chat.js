@@ -122,6 +122,8 @@ function finish(reply, frame, status, note) {
   if (typeof frame.text === "string" && frame.text !== reply.text) reply.replaceText(frame.text);
   reply.answer.dataset.raw = reply.text;
   setOutcome(reply.turn, status, note);
+  // Screen readers hear that the answer ended, not every piece of it as it streams.
+  byId("announce").textContent = note || "The answer is complete.";
   if (current === reply) current = null;
   updateControls();
   scrollIfFollowing();
