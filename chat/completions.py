@@ -218,8 +218,8 @@ def _usage(usage: Any) -> dict[str, int] | None:
 
 def _stalled(backend: Backend, seconds: float, *, started: bool) -> CompletionError:
     if started:
-        return CompletionError("timeout", f"the answer stalled: nothing for {seconds:g} s", backend)
-    return CompletionError("timeout", f"no answer began within {seconds:g} s", backend)
+        return CompletionError("stalled", f"the answer stalled: nothing for {seconds:g} s", backend)
+    return CompletionError("first_token_timeout", f"no answer began within {seconds:g} s", backend)
 
 
 def _all_failed(backend: Backend, failures: list[CompletionError]) -> CompletionError:

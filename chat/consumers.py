@@ -31,6 +31,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.following: asyncio.Task[None] | None = None
         self.followed: str | None = None
+        # Set as the followed reply's final frame goes out: the client may ask again at once,
+        # while the following task still tidies up.
+        self.followed_ended = False
         self.gone = False
         self.asks = TokenBucket(
             per_minute=settings.STREAMDEMO_ASKS_PER_MINUTE, burst=settings.STREAMDEMO_ASK_BURST
@@ -61,7 +64,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.resume(command)
 
     async def ask(self, ask: protocol.Ask) -> None:
-        if self.following is not None and not self.following.done():
+        if self.following is not None and not self.following.done() and not self.followed_ended:
             await self.refuse("busy", "A reply is still streaming: stop it or wait for it to end.")
             return
         if not self.asks.take():
@@ -127,7 +130,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def follow(self, reply: str, after: int, render: bool) -> None:
         await self.unfollow()
-        self.followed = reply
+        self.followed, self.followed_ended = reply, False
         self.following = asyncio.create_task(
             follow(get_replies().log, reply, after, render, self.send_frame)
         )
@@ -151,6 +154,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(protocol.error(reply, code, message))
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
+        if frame["type"] in ("done", "error") and frame.get("reply") == self.followed:
+            self.followed_ended = True
         if not self.gone:
             await self.send(text_data=json.dumps(frame))
 

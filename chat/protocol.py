@@ -74,6 +74,8 @@ def _ask(frame: dict[str, Any]) -> Ask:
         raise ProtocolError("invalid_question", "The question must be text.")
     if not question.strip():
         raise ProtocolError("empty_question", "The question is empty.")
+    if "\x00" in question:
+        raise ProtocolError("invalid_question", "The question contains a NUL character.")
     limit = settings.STREAMDEMO_MAX_QUESTION_CHARS
     if len(question) > limit:
         raise ProtocolError(
@@ -111,8 +113,8 @@ def _optional_text(frame: dict[str, Any], key: str) -> str | None:
     value = frame.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise ProtocolError(f"invalid_{key}", f'"{key}" must be text.')
+    if not isinstance(value, str) or "\x00" in value:
+        raise ProtocolError(f"invalid_{key}", f'"{key}" must be text, without NUL characters.')
     return value
 
 

@@ -18,14 +18,15 @@ from django.conf import settings
 from chat.reply_log import Delta, End, Entry, ReplyLog
 
 PREFIX = "streamdemo:reply:"
-BLOCK_MS = 5_000
+BLOCK_MS = 2_000
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
 
 
 class RedisReplyLog(ReplyLog):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, block_ms: int = BLOCK_MS) -> None:
         self._url = url
+        self._block_ms = block_ms
         self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
 
     @property
@@ -34,7 +35,10 @@ class RedisReplyLog(ReplyLog):
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = redis.Redis.from_url(self._url, decode_responses=True)
+            # A read that blocks for new entries must not outlast the socket's own timeout.
+            client = redis.Redis.from_url(
+                self._url, decode_responses=True, socket_timeout=self._block_ms / 1000 + 5
+            )
             self._clients = {
                 loop: client,
                 **{k: v for k, v in self._clients.items() if not k.is_closed()},
@@ -85,7 +89,9 @@ class RedisReplyLog(ReplyLog):
     async def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
         last_id = "0-0"
         while True:
-            answer = await self._redis.xread({_key(reply): last_id}, block=BLOCK_MS, count=500)
+            answer = await self._redis.xread(
+                {_key(reply): last_id}, block=self._block_ms, count=500
+            )
             for _stream, messages in answer:
                 for message_id, fields in messages:
                     last_id = message_id

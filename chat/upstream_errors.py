@@ -7,6 +7,7 @@ aiohttp's and requests' errors through for what the network does; both end up he
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -44,12 +45,8 @@ def translated(backend: Backend) -> Iterator[None]:
 def classify(error: Exception) -> tuple[str, str]:
     """A short code and a sentence for an exception raised while asking or streaming."""
     detail = str(error).strip() or type(error).__name__
-    if isinstance(error, g4f.errors.RateLimitError):
-        return "rate_limited", f"rate limited upstream (HTTP 429): {detail}"
-    if isinstance(error, g4f.errors.MissingAuthError):
-        return "auth_failed", f"the backend refused the credentials: {detail}"
-    if isinstance(error, g4f.errors.ResponseError):
-        return "upstream_http", f"the backend answered with an error: {detail}"
+    if isinstance(error, HTTP_ERRORS):
+        return _http_cause(error, detail)
     if isinstance(error, aiohttp.ClientConnectorDNSError):
         return "unresolvable", f"the host name does not resolve: {_os_cause(error)}"
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -67,6 +64,34 @@ def classify(error: Exception) -> tuple[str, str]:
     if isinstance(error, (g4f.errors.ProviderNotFoundError, g4f.errors.ModelNotFoundError)):
         return "not_available", detail
     return "upstream_failed", f"{type(error).__name__}: {detail}"
+
+
+# What g4f raises for an HTTP status it did not like (auth failures are not ResponseErrors).
+HTTP_ERRORS = (
+    g4f.errors.ResponseError,
+    g4f.errors.MissingAuthError,
+    g4f.errors.PaymentRequiredError,
+)
+
+
+def _http_cause(error: g4f.errors.G4FError, detail: str) -> tuple[str, str]:
+    # g4f's messages read "Response 500: ..." or "Error 500: ..."; its exception classes alone
+    # mislead (a 504 arrives as RateLimitError), so the status decides.
+    found = HTTP_STATUS.match(detail)
+    status, reason = (int(found["status"]), found["reason"]) if found else (None, detail)
+    if status == 429 or (status is None and isinstance(error, g4f.errors.RateLimitError)):
+        return "rate_limited", f"rate limited upstream (HTTP 429): {reason}"
+    if status in (401, 403) or (status is None and isinstance(error, g4f.errors.MissingAuthError)):
+        shown = f" (HTTP {status})" if status else ""
+        return "auth_failed", f"the backend refused the credentials{shown}: {reason}"
+    if status is not None and status < 500:
+        return "upstream_rejected", f"the backend refused the request (HTTP {status}): {reason}"
+    if status is not None:
+        return "upstream_unavailable", f"the backend failed (HTTP {status}): {reason}"
+    return "upstream_failed", f"the backend answered with an error: {reason}"
+
+
+HTTP_STATUS = re.compile(r"^(?:Response|Error) (?P<status>\d{3}):\s*(?P<reason>.*)$", re.S)
 
 
 def _os_cause(error: aiohttp.ClientOSError) -> str:

@@ -35,9 +35,13 @@ class Fault:
 
 
 FAULTS = {
-    "http_400": Fault("upstream_http", "400", Script(fault="http_400")),
-    "http_401": Fault("auth_failed", "401", Script(fault="http_401")),
-    "http_500": Fault("upstream_http", "500", Script(fault="http_500")),
+    "http_400": Fault(
+        "upstream_rejected", "refused the request (HTTP 400)", Script(fault="http_400")
+    ),
+    "http_401": Fault(
+        "auth_failed", "refused the credentials (HTTP 401)", Script(fault="http_401")
+    ),
+    "http_500": Fault("upstream_unavailable", "failed (HTTP 500)", Script(fault="http_500")),
     "http_429": Fault("rate_limited", "rate limited upstream", Script(fault="http_429")),
     "refused": Fault("unreachable", "connection refused", base_url=CLOSED_PORT),
     "unresolvable": Fault("unresolvable", "does not resolve", base_url=UNRESOLVABLE),

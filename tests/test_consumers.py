@@ -124,7 +124,7 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
 
     assert [frame["type"] for frame in failed] == ["start", "error"]
     assert failed[-1]["reply"] == failed[0]["reply"]
-    assert failed[-1]["code"] == "upstream_http"
+    assert failed[-1]["code"] == "upstream_unavailable"
     assert upstream.base_url in failed[-1]["message"]
     assert "500" in failed[-1]["message"]
     assert [frame["type"] for frame in answered] == ["start", "delta", "done"]
@@ -157,6 +157,8 @@ async def test_connection_dropped_mid_stream_keeps_the_deltas_sent_and_says_so(u
         ('{"type": "dance"}', "unknown_type"),
         ('{"type": "ask"}', "missing_question"),
         ('{"type": "ask", "question": 7}', "invalid_question"),
+        ('{"type": "ask", "question": "a\\u0000b"}', "invalid_question"),
+        ('{"type": "ask", "question": "hi", "conversation": "a\\u0000b"}', "invalid_conversation"),
         ('{"type": "ask", "question": "%s"}' % ("x" * 16_001), "question_too_long"),
         ('{"type": "ask", "question": "hi", "provider": "NotOffered"}', "provider_not_allowed"),
         ('{"type": "resume"}', "invalid_resume"),
@@ -338,6 +340,7 @@ async def test_a_reply_runs_on_after_its_socket_closes_and_a_reload_gets_all_of_
 
     assert "".join(f["content"] for f in frames if f["type"] == "delta") == " two three"
     assert frames[-1]["finish_reason"] == "stop"
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
     assert upstream.exchanges[0].finished
     await reloaded.disconnect()
 
@@ -441,7 +444,7 @@ async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream,
 
     assert frames[-1]["type"] == "error"
     assert "http://127.0.0.1:9/v1: could not connect: connection refused" in frames[-1]["message"]
-    assert f"{upstream.base_url}: the backend answered with an error" in frames[-1]["message"]
+    assert f"{upstream.base_url}: the backend failed (HTTP 500)" in frames[-1]["message"]
     await communicator.disconnect()
 
 

@@ -50,6 +50,20 @@ async def test_a_follower_waiting_for_the_live_tail_gets_it_as_it_is_appended(lo
     assert await asyncio.wait_for(anext(entries), 5) == End({"type": "done"})
 
 
+async def test_a_follower_keeps_waiting_through_a_pause_longer_than_one_blocking_read(redis_url):
+    log = RedisReplyLog(redis_url, block_ms=50)
+    reply = uuid.uuid4().hex
+    await log.open(reply, {})
+    entries = log.entries(reply, -1)
+    pending = asyncio.ensure_future(anext(entries))
+
+    await asyncio.sleep(0.3)  # the pause itself: several blocking reads come back empty
+    await log.append(reply, Delta(0, "after the pause"))
+
+    assert await asyncio.wait_for(pending, 5) == Delta(0, "after the pause")
+    await entries.aclose()
+
+
 async def test_an_unknown_reply_has_no_meta(log):
     assert await log.meta(uuid.uuid4().hex) is None
 

@@ -71,7 +71,7 @@ async def test_no_first_token_within_the_timeout_is_an_error_and_closes_the_upst
 
     error = failed[-1]
     assert [frame["type"] for frame in failed] == ["start", "error"]
-    assert (error["reply"], error["code"]) == (failed[0]["reply"], "timeout")
+    assert (error["reply"], error["code"]) == (failed[0]["reply"], "first_token_timeout")
     assert upstream.base_url in error["message"]
     assert "no answer began within 0.3 s" in error["message"]
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
@@ -93,7 +93,7 @@ async def test_a_stall_mid_answer_keeps_the_text_sent_and_closes_the_upstream_re
     assert (error["type"], error["reply"], error["code"]) == (
         "error",
         failed[0]["reply"],
-        "timeout",
+        "stalled",
     )
     assert upstream.base_url in error["message"]
     assert "stalled: nothing for 0.3 s" in error["message"]
