@@ -44,7 +44,9 @@ def test_the_page_follows_the_systems_colour_scheme(page, upstream, artifacts, s
     page.emulate_media(color_scheme=scheme)
     page.goto("/")
     page.locator("#status[data-state='connected']").wait_for()
-    upstream.will_answer(Script(chunks=SHOWCASE))
+    # Paced like a real model, so the stats in the screenshot read like a real answer's.
+    usage = {"prompt_tokens": 18, "completion_tokens": 82, "total_tokens": 100}
+    upstream.will_answer(Script(chunks=SHOWCASE, interval=0.04, usage=usage))
 
     ask(page, "Show me FizzBuzz in Python, with a table of examples")
 
