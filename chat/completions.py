@@ -26,6 +26,7 @@ from g4f.providers.types import ProviderType
 
 from chat.backends import Backend
 from chat.upstream_errors import CompletionError, translated
+from chat.upstream_pool import ensure_pool
 
 Messages = list[dict[str, str]]
 
@@ -149,6 +150,8 @@ class AsyncAnswerStream:
         raise _all_failed(self.backend, failures)
 
     async def _answer(self, backend: Backend) -> AsyncGenerator[str, None]:
+        # g4f's own pool holds 20 connections per host: the 21st concurrent answer would wait.
+        await ensure_pool(settings.STREAMDEMO_MAX_REPLIES)
         with translated(backend):
             # With stream=True g4f hands back the async iterator itself: nothing to await.
             chunks = AsyncClient(provider=_provider(backend)).chat.completions.create(

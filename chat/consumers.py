@@ -12,7 +12,6 @@ import json
 import uuid
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -35,6 +34,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # while the following task still tidies up.
         self.followed_ended = False
         self.gone = False
+        self.anonymous_key: str | None = None
         self.asks = TokenBucket(
             per_minute=settings.STREAMDEMO_ASKS_PER_MINUTE, burst=settings.STREAMDEMO_ASK_BURST
         )
@@ -143,12 +143,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def session_key(self) -> str:
         session = self.scope.get("session")
-        if session is None:
-            # Without a session middleware every socket is a visitor of its own.
-            return f"socket:{id(self)}"
-        if session.session_key is None:
-            await database_sync_to_async(session.save)()
-        return session.session_key
+        if session is not None and session.session_key:
+            return session.session_key
+        # A socket without a session cookie (the page always has one) is a visitor of its own;
+        # a session row saved for it could never be sent back to it as a cookie anyway.
+        if self.anonymous_key is None:
+            self.anonymous_key = f"anon-{uuid.uuid4().hex}"
+        return self.anonymous_key
 
     async def refuse(self, code: str, message: str, reply: str | None = None) -> None:
         await self.send_frame(protocol.error(reply, code, message))

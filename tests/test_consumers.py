@@ -467,3 +467,21 @@ async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(upstre
     upstream.release()
     assert (await receive_reply(communicator))[-1]["type"] == "done"
     await communicator.disconnect()
+
+
+async def test_more_sockets_than_g4f_pools_per_host_all_stream_at_once(upstream):
+    # g4f's own pool would hold the 21st answer from one backend until one of the first ended.
+    count = 30
+    upstream.will_answer(*[Script(chunks=["first", " rest"], gated=True) for _ in range(count)])
+    sockets = [await connect() for _ in range(count)]
+    for socket in sockets:
+        await ask(socket, "q")
+
+    firsts = [[await receive(socket) for _ in range(2)] for socket in sockets]
+
+    assert all([f["type"] for f in frames] == ["start", "delta"] for frames in firsts)
+    assert len(upstream.exchanges) == count
+    upstream.release(2 * count)
+    for socket in sockets:
+        assert (await receive_reply(socket))[-1]["type"] == "done"
+        await socket.disconnect()

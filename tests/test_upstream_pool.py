@@ -24,12 +24,13 @@ def ask(upstream) -> AsyncAnswerStream:
     return astream_answer([{"role": "user", "content": "Hi"}], backend)
 
 
-async def test_g4f_alone_allows_twenty_answers_per_backend(upstream):
+async def test_an_answer_makes_g4f_share_a_pool_as_large_as_the_reply_limit(upstream, settings):
+    settings.STREAMDEMO_MAX_REPLIES = 321
     stream = ask(upstream)
     assert await first_delta(stream) == "Hello"
     await stream.aclose()
 
-    assert current_capacity() == 20
+    assert current_capacity() == 321
     await close_pool()
 
 

@@ -1,0 +1,33 @@
+"""What the server does as it stops: end the replies it runs and close the upstream pool.
+
+Replies belong to the process, not to any socket, so nothing else would end them: without
+this, a server stopping mid-answer would leave upstream requests open and turns unsaved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from chat.replies import get_replies
+from chat.upstream_pool import close_pool
+
+
+async def shutdown() -> None:
+    """Stop every reply (each is saved as stopped), then close the upstream connections."""
+    await get_replies().shutdown()
+    await close_pool()
+
+
+def shut_down_with_daphne() -> None:
+    """Under daphne, run `shutdown` on its event loop before the reactor stops."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    if loop is None:
+        return
+    from twisted.internet.defer import Deferred
+
+    def before_shutdown() -> Deferred:
+        return Deferred.fromFuture(asyncio.ensure_future(shutdown(), loop=loop))
+
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)

@@ -1,0 +1,41 @@
+"""A server stopping mid-answer ends its replies cleanly: upstream closed, text saved."""
+
+import asyncio
+import os
+import sqlite3
+
+import aiohttp
+
+from tests.daphne import Daphne, migrate
+from tests.upstream import Script
+
+
+async def test_stopping_the_server_mid_answer_closes_upstream_and_saves_the_text(
+    upstream, tmp_path
+):
+    database = tmp_path / "server.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "STREAMDEMO_BASE_URL": upstream.base_url}
+    migrate({**os.environ, **env})
+    server = Daphne(env).start()
+    upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
+    try:
+        async with (
+            aiohttp.ClientSession() as browser,
+            browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab,
+        ):
+            await tab.send_json({"type": "ask", "question": "q", "render": False})
+            assert (await tab.receive_json(timeout=10))["type"] == "start"
+            assert (await tab.receive_json(timeout=10))["content"] == "Half"
+
+            server.process.terminate()
+
+            assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 10)
+            assert await asyncio.to_thread(server.process.wait, 10) is not None
+    finally:
+        server.stop()
+
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT status, answer FROM chat_turn").fetchall() == [
+            ("stopped", "Half")
+        ]
+    assert not upstream.exchanges[0].finished
