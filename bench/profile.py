@@ -1,6 +1,6 @@
 """Profile one system with py-spy while one scenario loads it, and say where the time went.
 
-    python -m bench.profile --system app-pool --scenario c200
+    python -m bench.profile --system app --scenario c200
 
 Writes py-spy's raw stacks to `bench/results/` (feed them to a flame graph tool to look
 closer) and prints the share of samples per component: each sample is charged to the
@@ -74,7 +74,7 @@ def summarize(raw: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--system", default="app-pool")
+    parser.add_argument("--system", default="app")
     parser.add_argument("--scenario", default="c200", choices=tuple(SCENARIOS))
     parser.add_argument("--base-port", type=int, default=9150)
     parser.add_argument("--rate", type=int, default=100, help="samples per second")

@@ -25,7 +25,7 @@ METRICS = (
     "upstream_cpu_seconds",
 )
 FLOOR = "floor"
-DISPLAY_ORDER = ("upstream", "floor", "g4f-api", "app", "app-pool")
+DISPLAY_ORDER = ("upstream", "floor", "g4f-api", "app")
 
 
 RATIOS = (
@@ -108,7 +108,7 @@ def markdown(table: dict[str, dict[str, dict[str, float | None]]]) -> str:
     return "\n".join(lines)
 
 
-APPS = ("app", "app-pool")
+APPS = ("app",)
 
 
 def targets(

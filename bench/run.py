@@ -3,7 +3,6 @@
     python -m bench.run                       # everything, three repetitions (about 15 minutes)
     python -m bench.run --quick               # one repetition
     python -m bench.run --systems floor,app --scenarios c200 --repeats 1
-    python -m bench.run --systems upstream,floor,g4f-api,app,app-pool   # with the pooled app
 
 Prints one table of medians with ratios to the floor measured in the same run, and writes
 every measurement to `bench/results/<time>.json`. Each (repetition, scenario, system) gets a
@@ -37,11 +36,10 @@ SCENARIOS = {
     "c200": Scenario(streams=200, chunks=100, interval=0.02),
     "c1000": Scenario(streams=1000, chunks=50, interval=0.05),
 }
-SYSTEMS = ("upstream", "floor", "g4f-api", "app", "app-pool")
-# app-pool shows a change before the app makes it; it is there to ask for, not by default.
-DEFAULT_SYSTEMS = ("upstream", "floor", "g4f-api", "app")
+SYSTEMS = ("upstream", "floor", "g4f-api", "app")
+DEFAULT_SYSTEMS = SYSTEMS
 # The app right after the floor, so the pair the targets compare is measured closest in time.
-MEASURE_ORDER = ("floor", "app", "app-pool", "g4f-api", "upstream")
+MEASURE_ORDER = ("floor", "app", "g4f-api", "upstream")
 RESULTS = ROOT / "bench" / "results"
 WARM_UP = Scenario(streams=2, chunks=5, interval=0.0)
 

@@ -4,7 +4,6 @@
 2. `floor`: `bench.floor_relay`, the thinnest websocket relay: the yardstick.
 3. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE.
 4. `app`: this project under daphne, exactly as deployed.
-5. `app-pool`: the same with `chat.upstream_pool` installed (see `bench.pooled_asgi`).
 """
 
 from __future__ import annotations
@@ -89,7 +88,6 @@ def all_systems(
             body={"provider": upstream_url},
         ),
         "app": _app("app", base_port + 3, "streamdemo.asgi", app_env, render),
-        "app-pool": _app("app-pool", base_port + 4, "bench.pooled_asgi", app_env, render),
     }
 
 
