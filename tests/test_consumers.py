@@ -485,3 +485,21 @@ async def test_more_sockets_than_g4f_pools_per_host_all_stream_at_once(upstream)
     for socket in sockets:
         assert (await receive_reply(socket))[-1]["type"] == "done"
         await socket.disconnect()
+
+
+async def test_several_provider_names_are_each_tried_and_each_named_when_all_fail(
+    upstream, settings
+):
+    settings.STREAMDEMO_BASE_URL = None
+    settings.STREAMDEMO_PROVIDER = "NoSuchProvider,NorThisOne"
+    communicator = await connect()
+    await ask(communicator, "q")
+
+    frames = await receive_reply(communicator)
+
+    assert [f["type"] for f in frames] == ["start", "error"]
+    message = frames[-1]["message"]
+    assert "g4f provider NoSuchProvider: g4f has no provider named NoSuchProvider" in message
+    assert "g4f provider NorThisOne: g4f has no provider named NorThisOne" in message
+    assert upstream.exchanges == []
+    await communicator.disconnect()
