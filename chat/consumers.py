@@ -14,6 +14,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import IntegrityError
 
 from chat import conversations, protocol
 from chat.backends import Backend
@@ -75,7 +76,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse("busy", "The server is answering too many questions: try again soon.")
             return
         session = await self.session_key()
-        reply = uuid.uuid4().hex
+        reply = ask.reply or uuid.uuid4().hex
+        if ask.reply and await replies.log.meta(reply) is not None:
+            await self.refuse("duplicate_reply", "That reply id is already in use.", reply)
+            return
         backend = Backend.from_settings(model=ask.model, provider=ask.provider)
         try:
             conversation, messages = await conversations.begin_turn(
@@ -89,6 +93,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         except conversations.ConversationNotFound:
             await self.refuse("not_found", "There is no such conversation.")
+            return
+        except IntegrityError:
+            await self.refuse("duplicate_reply", "That reply id is already in use.", reply)
             return
         meta = {
             "model": backend.model,

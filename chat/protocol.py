@@ -7,10 +7,13 @@ code and a sentence for a person; the consumer turns it into an `error` frame.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+
+REPLY_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class ProtocolError(Exception):
@@ -29,6 +32,9 @@ class Ask:
     regenerate: bool = False
     # Whether to send `html` frames (the answer's markdown rendered) besides the deltas.
     render: bool = True
+    # An id the client chose for the reply, so that after a drop it can ask whether its
+    # question arrived by resuming that id.
+    reply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,15 @@ def _ask(frame: dict[str, Any]) -> Ask:
         _optional_text(frame, "conversation"),
         regenerate=frame.get("regenerate") is True,
         render=frame.get("render", True) is not False,
+        reply=_reply_id(frame),
     )
+
+
+def _reply_id(frame: dict[str, Any]) -> str | None:
+    reply = _optional_text(frame, "reply")
+    if reply is not None and not REPLY_ID.fullmatch(reply):
+        raise ProtocolError("invalid_reply", "A reply id is 32 lowercase hex digits.")
+    return reply
 
 
 def _resume(frame: dict[str, Any]) -> Resume:

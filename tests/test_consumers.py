@@ -162,6 +162,7 @@ async def test_connection_dropped_mid_stream_keeps_the_deltas_sent_and_says_so(u
         ('{"type": "ask", "question": "%s"}' % ("x" * 16_001), "question_too_long"),
         ('{"type": "ask", "question": "hi", "provider": "NotOffered"}', "provider_not_allowed"),
         ('{"type": "resume"}', "invalid_resume"),
+        ('{"type": "ask", "question": "hi", "reply": "not-hex"}', "invalid_reply"),
         ('{"type": "ask", "question": "   "}', "empty_question"),
         ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
         ('{"type": "stop"}', "nothing_to_stop"),
@@ -503,3 +504,42 @@ async def test_several_provider_names_are_each_tried_and_each_named_when_all_fai
     assert "g4f provider NorThisOne: g4f has no provider named NorThisOne" in message
     assert upstream.exchanges == []
     await communicator.disconnect()
+
+
+async def test_a_reply_id_chosen_by_the_client_names_the_reply(upstream):
+    communicator = await connect()
+    chosen = "0123456789abcdef0123456789abcdef"
+
+    await ask(communicator, "q", reply=chosen)
+    frames = await receive_reply(communicator)
+
+    assert {f["reply"] for f in frames} == {chosen}
+    await ask(communicator, "again", reply=chosen)
+    refused = await receive(communicator)
+    assert (refused["type"], refused["code"], refused["reply"]) == (
+        "error",
+        "duplicate_reply",
+        chosen,
+    )
+    await communicator.disconnect()
+
+
+async def test_a_client_that_dropped_before_start_learns_by_resume_whether_its_ask_arrived(
+    upstream,
+):
+    session = await new_session()
+    upstream.will_answer(Script(chunks=["arrived"], gated=True))
+    first = await connect(session)
+    await ask(first, "did it arrive?", reply="a" * 32)
+    await first.disconnect()
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": "a" * 32, "after": -1, "render": False})
+    await again.send_json_to({"type": "resume", "reply": "b" * 32, "after": -1, "render": False})
+    upstream.release()
+    arrived = await receive_reply(again)
+    lost = await receive(again)
+
+    assert [f["type"] for f in arrived] == ["start", "delta", "done"]
+    assert (lost["code"], lost["reply"]) == ("not_found", "b" * 32)
+    await again.disconnect()

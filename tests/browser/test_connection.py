@@ -69,3 +69,33 @@ def test_the_page_shows_a_drop_reconnects_and_resumes_the_answer_without_gaps(pa
     expect(turn).to_have_attribute("data-status", "done")
     expect(turn.locator(".answer")).to_have_text("".join(chunks))
     assert len(upstream.exchanges) == 1
+
+
+def test_a_question_that_arrived_just_before_a_drop_is_answered_not_marked_unsent(page, upstream):
+    dropped = []
+
+    def drop_after_the_first_ask(socket):
+        server = socket.connect_to_server()
+
+        def from_page(message):
+            server.send(message)
+            if json.loads(message).get("type") == "ask" and not dropped:
+                # The server has the question; the page loses the socket before `start`.
+                dropped.append(True)
+                socket.close()
+                server.close()
+
+        socket.on_message(from_page)
+
+    upstream.will_answer(Script(chunks=["It", " did", " arrive."], gated=True))
+    page.route_web_socket(CHAT_SOCKET, drop_after_the_first_ask)
+    page.goto("/")
+    connected(page)
+
+    ask(page, "Did it arrive?")
+    upstream.release(3)
+
+    turn = last_turn(page)
+    expect(turn.locator(".answer")).to_have_text("It did arrive.")
+    expect(turn).to_have_attribute("data-status", "done")
+    assert len(upstream.exchanges) == 1

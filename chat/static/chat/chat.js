@@ -15,7 +15,7 @@ const emptyNote = byId("empty");
 
 const replies = new Map(); // reply id -> Reply
 let conversation = chat.dataset.conversation || null;
-let pending = null; // an ask sent but not started yet: {turn, frame, replaces}
+let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
 let current = null; // the Reply streaming now
 let follow = true; // keep the newest text in view unless the user scrolled up
 
@@ -25,7 +25,12 @@ const connection = new Connection({
   onOpen: resumeAfterConnect,
   onFrame: (frame) => handlers[frame.type]?.(frame),
   onClose: () => {
-    if (pending) notSent(pending, "the connection dropped before the answer began.");
+    // The question may have reached the server before the drop: on reconnect, resuming the
+    // reply id the page chose for it tells whether it did.
+    if (pending) {
+      pending.dropped = true;
+      setOutcome(pending.turn, "streaming", "Connection lost: checking whether the question arrived…");
+    }
     updateControls();
   },
   onState: (state, text) => {
@@ -105,6 +110,8 @@ const handlers = {
         ? "This reply can no longer be followed."
         : `Cut off: ${frame.message}`;
       finish(reply, frame, "failed", note);
+    } else if (pending && pending.dropped && frame.code === "not_found") {
+      notSent(pending, "the connection dropped before the question reached the server.");
     } else if (pending) {
       notSent(pending, frame.message);
     } else {
@@ -177,6 +184,10 @@ function setOutcome(turn, status, note) {
 }
 
 function resumeAfterConnect() {
+  if (pending?.dropped) {
+    connection.send({ type: "resume", reply: pending.frame.reply, after: -1 });
+    return;
+  }
   let reply = current;
   const resumable = chat.dataset.resumeReply;
   if (!reply && resumable) {
@@ -204,7 +215,7 @@ function ask({ text, regenerate = false }) {
     return;
   }
   showError("");
-  const frame = { type: "ask", question: text };
+  const frame = { type: "ask", question: text, reply: newReplyId() };
   if (conversation) frame.conversation = conversation;
   if (byId("model")?.value) frame.model = byId("model").value;
   if (byId("provider")?.value) frame.provider = byId("provider").value;
@@ -219,6 +230,12 @@ function ask({ text, regenerate = false }) {
   connection.send(frame);
   if (!regenerate) question.value = "";
   updateControls();
+}
+
+function newReplyId() {
+  // getRandomValues, unlike randomUUID, works on a plain-http page served to the LAN too.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function lastTurn() {
