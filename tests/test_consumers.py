@@ -1,31 +1,14 @@
 import asyncio
 
 import pytest
-from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.sessions.backends.db import SessionStore
 
 from chat.replies import get_replies
 from streamdemo.asgi import application
 from tests.upstream import Script
+from tests.websocket import connect, new_session, receive, receive_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def new_session() -> str:
-    store = SessionStore()
-    await database_sync_to_async(store.create)()
-    return store.session_key
-
-
-async def connect(session: str | None = None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    if session:
-        headers.append((b"cookie", f"sessionid={session}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def ask(communicator: WebsocketCommunicator, question: str, **fields) -> None:
@@ -33,17 +16,6 @@ async def ask(communicator: WebsocketCommunicator, question: str, **fields) -> N
     await communicator.send_json_to(
         {"type": "ask", "question": question, "render": False, **fields}
     )
-
-
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    return await communicator.receive_json_from(timeout=5)
-
-
-async def receive_reply(communicator: WebsocketCommunicator) -> list[dict]:
-    frames = [await receive(communicator)]
-    while frames[-1]["type"] not in ("done", "error"):
-        frames.append(await receive(communicator))
-    return frames
 
 
 async def test_reply_frames_come_in_order_start_deltas_done(upstream):

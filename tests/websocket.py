@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
 
 from streamdemo.asgi import application
 from tests.upstream import Upstream
@@ -12,13 +14,19 @@ from tests.upstream import Upstream
 ENDINGS = ("done", "error")
 
 
-async def connect() -> WebsocketCommunicator:
-    """A socket to `/ws/chat/` from an allowed origin, connected."""
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/chat/",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
-    )
+async def new_session() -> str:
+    """The key of a new browser session, as the page's first visit creates one."""
+    store = SessionStore()
+    await database_sync_to_async(store.create)()
+    return store.session_key
+
+
+async def connect(session: str | None = None) -> WebsocketCommunicator:
+    """A socket to `/ws/chat/` from an allowed origin, connected; with `session`, that browser's."""
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if session:
+        headers.append((b"cookie", f"sessionid={session}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
