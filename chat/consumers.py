@@ -75,7 +75,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if replies.running() >= settings.STREAMDEMO_MAX_REPLIES:
             await self.refuse("busy", "The server is answering too many questions: try again soon.")
             return
-        session = await self.session_key()
+        session = self.session_key()
         reply = ask.reply or uuid.uuid4().hex
         if ask.reply and await replies.log.meta(reply) is not None:
             await self.refuse("duplicate_reply", "That reply id is already in use.", reply)
@@ -109,31 +109,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def stop(self, stop: protocol.Stop) -> None:
         reply = stop.reply or self.followed
-        log = get_replies().log
-        meta = await log.meta(reply) if reply else None
-        if (
-            meta is None
-            or meta["session"] != await self.session_key()
-            or await log.has_ended(reply)
-        ):
+        replies = get_replies()
+        meta = await replies.log.meta(reply) if reply else None
+        if not self.owns(meta) or await replies.log.has_ended(reply):
             await self.refuse("nothing_to_stop", "No reply is streaming.")
             return
-        await get_replies().stop(reply)
+        await replies.stop(reply)
 
     async def resume(self, resume: protocol.Resume) -> None:
-        session = await self.session_key()
         meta = await get_replies().log.meta(resume.reply)
-        if meta is None:
-            turn = await conversations.find_turn(resume.reply)
-            if turn is None or turn.conversation.session_key != session:
-                await self.refuse("not_found", "There is no such reply.", resume.reply)
+        if meta is not None:
+            if self.owns(meta):
+                await self.follow(resume.reply, after=resume.after, render=resume.render)
                 return
-            await self.unfollow()
-            await replay_saved(turn, resume.after, self.send_frame)
-        elif meta["session"] != session:
-            await self.refuse("not_found", "There is no such reply.", resume.reply)
         else:
-            await self.follow(resume.reply, after=resume.after, render=resume.render)
+            # Once the log has forgotten a reply, the saved turn answers for it.
+            turn = await conversations.find_turn(resume.reply)
+            if turn is not None and turn.conversation.session_key == self.session_key():
+                await self.unfollow()
+                await replay_saved(turn, resume.after, self.send_frame)
+                return
+        await self.refuse("not_found", "There is no such reply.", resume.reply)
+
+    def owns(self, meta: dict[str, Any] | None) -> bool:
+        """Whether a reply's log entry belongs to this socket's session."""
+        return meta is not None and meta["session"] == self.session_key()
 
     async def follow(self, reply: str, after: int, render: bool) -> None:
         await self.unfollow()
@@ -148,7 +148,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await asyncio.gather(self.following, return_exceptions=True)
             self.following = None
 
-    async def session_key(self) -> str:
+    def session_key(self) -> str:
         session = self.scope.get("session")
         if session is not None and session.session_key:
             return session.session_key

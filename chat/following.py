@@ -36,11 +36,13 @@ async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send
             first = await anext(entries)
             meta = await log.meta(reply) or {}
             await send(
-                {
-                    **protocol.start(reply, meta.get("model", ""), meta.get("provider")),
-                    "conversation": meta.get("conversation"),
-                    "question": meta.get("question"),
-                }
+                protocol.start(
+                    reply,
+                    meta.get("model", ""),
+                    meta.get("provider"),
+                    meta.get("conversation"),
+                    meta.get("question"),
+                )
             )
             await _forward(first, reply, after, renderer, send)
             if renderer is None:
@@ -102,20 +104,15 @@ async def replay_saved(turn: Turn, after: int, send: Send) -> None:
     Saved text has no seqs: a client that has nothing gets it whole as delta 0; the final
     frame carries the whole text too, for a client that already had part of it.
     """
-    reply = turn.reply_id
+    reply, provider = turn.reply_id, turn.provider or None
     await send(
-        {
-            **protocol.start(reply, turn.model, turn.provider or None),
-            "conversation": str(turn.conversation_id),
-            "question": turn.question,
-        }
+        protocol.start(reply, turn.model, provider, str(turn.conversation_id), turn.question)
     )
     if after < 0 and turn.answer:
         await send(protocol.delta(reply, 0, turn.answer))
-    if turn.status == Turn.Status.DONE:
-        final = protocol.done(reply, "stop", provider=turn.provider or None, model=turn.model)
-    elif turn.status == Turn.Status.STOPPED:
-        final = protocol.done(reply, "stopped", provider=turn.provider or None, model=turn.model)
+    finish_reason = {Turn.Status.DONE: "stop", Turn.Status.STOPPED: "stopped"}.get(turn.status)
+    if finish_reason is not None:
+        final = protocol.done(reply, finish_reason, provider=provider, model=turn.model)
     elif turn.status == Turn.Status.FAILED:
         final = protocol.error(reply, "upstream_failed", turn.error or "The answer failed.")
     else:
@@ -146,11 +143,11 @@ class _Renderer:
         return max(0.0, self.sent_at + interval - time.monotonic())
 
     async def maybe_send(self) -> None:
-        if time.monotonic() - self.sent_at >= settings.STREAMDEMO_RENDER_INTERVAL:
+        if self.due_in() == 0:
             await self._send()
 
     async def send_rest(self) -> None:
-        if self.parts and self.sent_upto < len(self.parts) - 1:
+        if self.due_in() is not None:
             await self._send()
 
     async def _send(self) -> None:

@@ -140,8 +140,17 @@ def allowed_providers() -> list[str]:
     return settings.STREAMDEMO_PROVIDERS
 
 
-def start(reply: str, model: str, provider: str | None) -> dict[str, Any]:
-    return {"type": "start", "reply": reply, "model": model, "provider": provider}
+def start(
+    reply: str, model: str, provider: str | None, conversation: str | None, question: str | None
+) -> dict[str, Any]:
+    return {
+        "type": "start",
+        "reply": reply,
+        "model": model,
+        "provider": provider,
+        "conversation": conversation,
+        "question": question,
+    }
 
 
 def delta(reply: str, seq: int, content: str) -> dict[str, Any]:
