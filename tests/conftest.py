@@ -33,6 +33,18 @@ def redis_url(request):
     return REDIS_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_reply_log():
+    """With `REDIS_URL` set, an empty reply log, as the test database starts empty.
+
+    Replies of an earlier run would otherwise still be there under their ids.
+    """
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
 @pytest.fixture(scope="session")
 def upstream_server():
     server = Upstream().start()
