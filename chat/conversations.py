@@ -52,15 +52,18 @@ def _begin_turn(
     reply_id: str,
     regenerate: bool,
 ) -> tuple[str, list[Message]]:
+    earlier: list[Turn] = []
     if conversation_id is None:
+        # A new conversation has no history and was created just now: two queries fewer per ask.
         conversation = Conversation.objects.create(
             session_key=session_key, title=title_from(question)
         )
     else:
         conversation = _owned(session_key, conversation_id, for_update=True)
-    earlier = list(conversation.turns.all())
-    if regenerate and earlier:
-        earlier.pop().delete()
+        earlier = list(conversation.turns.all())
+        if regenerate and earlier:
+            earlier.pop().delete()
+        conversation.save(update_fields=["updated"])
     Turn.objects.create(
         conversation=conversation,
         reply_id=reply_id,
@@ -68,7 +71,6 @@ def _begin_turn(
         model=model,
         provider=provider or "",
     )
-    conversation.save(update_fields=["updated"])
     return str(conversation.id), [*history(earlier), {"role": "user", "content": question}]
 
 
