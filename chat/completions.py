@@ -9,7 +9,6 @@ order until one starts streaming; once text has flowed, a failure ends the answe
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
@@ -25,6 +24,7 @@ from g4f.Provider import ProviderUtils
 from g4f.providers.types import ProviderType
 
 from chat.backends import Backend
+from chat.stall_watchdog import Stalled, StallWatchdog
 from chat.upstream_errors import CompletionError, translated
 from chat.upstream_pool import ensure_pool
 
@@ -159,21 +159,20 @@ class AsyncAnswerStream:
             )
             async with aclosing(chunks):
                 started = False
-                while True:
-                    deadline = _idle_timeout() if started else _first_token_timeout()
-                    try:
-                        async with asyncio.timeout(deadline) as timer:
-                            chunk = await anext(chunks)
-                    except StopAsyncIteration:
-                        return
-                    except TimeoutError:
-                        if not timer.expired():
-                            raise
-                        raise _stalled(backend, deadline, started=started) from None
-                    content = _read(chunk, self, backend)
-                    if content:
-                        started = True
-                        yield content
+                with StallWatchdog(_first_token_timeout()) as watchdog:
+                    while True:
+                        try:
+                            chunk = await watchdog.next(chunks)
+                        except StopAsyncIteration:
+                            return
+                        except Stalled as stall:
+                            raise _stalled(backend, stall.seconds, started=started) from None
+                        content = _read(chunk, self, backend)
+                        if content:
+                            if not started:
+                                started = True
+                                watchdog.deadline = _idle_timeout()
+                            yield content
 
 
 def stream_answer(messages: Messages, backend: Backend) -> AnswerStream:
