@@ -10,7 +10,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 
 from chat.lifecycle import shut_down_with_daphne  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
@@ -19,7 +19,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+            CookieMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }
 )
