@@ -57,7 +57,8 @@ def component(frames: list[str]) -> str:
     return OTHER
 
 
-def summarize(raw: Path) -> str:
+def summarize(raw: Path, cpu_us_per_chunk: float) -> str:
+    """Each component's share of the samples, and that share of the CPU spent per chunk."""
     shares: collections.Counter[str] = collections.Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -66,9 +67,11 @@ def summarize(raw: Path) -> str:
     total = sum(shares.values()) or 1
     return (
         "\n".join(
-            f"{100 * samples / total:5.1f}%  {name}" for name, samples in shares.most_common()
+            f"{100 * samples / total:5.1f}%  {cpu_us_per_chunk * samples / total:6.1f} us/chunk  "
+            f"{name}"
+            for name, samples in shares.most_common()
         )
-        + f"\n({total} samples)"
+        + f"\n({total} samples; {cpu_us_per_chunk:.1f} us of CPU per chunk in all)"
     )
 
 
@@ -95,6 +98,9 @@ def main() -> None:
             server.wait_until_listening()
             target = Target(system.kind, system.url, system.body)
             asyncio.run(run_load(target, WARM_UP, None))
+            # py-spy's sampling inflates the server's CPU time: the cost per chunk comes from a
+            # run without it, the shares from the sampled run.
+            plain = asyncio.run(run_load(target, SCENARIOS[args.scenario], server.pid))
             spy = subprocess.Popen(
                 [
                     *(str(BIN / "py-spy"), "record", "--pid", str(server.pid)),
@@ -114,7 +120,7 @@ def main() -> None:
         f"p99 {result['latency_p99_ms']:.2f} ms, {result['chunks_per_s']:.0f} chunks/s, "
         f"CPU {result['cpu_seconds']:.2f} s (slowed by sampling)"
     )
-    print(summarize(raw))
+    print(summarize(raw, 1e6 * plain["cpu_seconds"] / max(plain["chunks"], 1)))
     print(f"stacks: {raw.relative_to(ROOT)}")
 
 
