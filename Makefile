@@ -39,8 +39,16 @@ $(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
-bench: $(VENV)/.bench-installed
+# `g4f api` gets a venv of its own, so the app is measured with its own packages only.
+G4F_API_VENV ?= .venv-g4f-api
+$(G4F_API_VENV)/.installed: bench/requirements-g4f-api.txt
+	$(PYTHON) -m venv $(G4F_API_VENV)
+	$(G4F_API_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(G4F_API_VENV)/bin/python -m pip install --quiet -r bench/requirements-g4f-api.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed $(G4F_API_VENV)/.installed
 	$(PY) -m bench.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(G4F_API_VENV) .pytest_cache .ruff_cache

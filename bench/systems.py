@@ -22,6 +22,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# `make bench` installs `g4f api` apart from the app (see the Makefile).
+G4F_API_BIN = ROOT / ".venv-g4f-api" / "bin"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def all_systems(
             "sse",
             base_port + 2,
             (
-                str(BIN / "g4f"),
+                str(G4F_API_BIN / "g4f"),
                 *("api", "--bind", f"127.0.0.1:{base_port + 2}", "--no-gui"),
                 *("--disable-pa-auto-download", "--no-access-log", "--ignore-cookie-files"),
             ),
