@@ -4,8 +4,9 @@
 
 Reads one full-speed answer three ways and prints CPU microseconds per chunk for each:
 aiohttp and a line split (the floor's way), g4f's provider generator alone
-(`create_async_generator`), and g4f's `AsyncClient` as the app uses it, with and without
-`asyncio.timeout` around each chunk. The differences are what each layer adds.
+(`create_async_generator`), and g4f's `AsyncClient`: bare, with `asyncio.timeout` around each
+chunk, and with the app's one `StallWatchdog` per answer. The differences are what each layer
+adds.
 """
 
 from __future__ import annotations
@@ -49,26 +50,31 @@ async def read_provider(base_url: str, question: str) -> AsyncIterator[str]:
             yield chunk
 
 
-async def read_client(base_url: str, question: str, per_chunk_timeout: bool) -> AsyncIterator[str]:
+async def read_client(base_url: str, question: str, guard: str | None) -> AsyncIterator[str]:
     from g4f.client import AsyncClient
     from g4f.client.factory import create_custom_provider
+
+    from chat.stall_watchdog import StallWatchdog
 
     provider = create_custom_provider(base_url, models=[MODEL], default_model=MODEL)
     chunks = AsyncClient(provider=provider).chat.completions.create(
         messages=[{"role": "user", "content": question}], model=MODEL, stream=True
     )
-    while True:
-        try:
-            if per_chunk_timeout:
-                async with asyncio.timeout(60):
+    with StallWatchdog(60) as watchdog:
+        while True:
+            try:
+                if guard == "timeout":
+                    async with asyncio.timeout(60):
+                        chunk = await anext(chunks)
+                elif guard == "watchdog":
+                    chunk = await watchdog.next(chunks)
+                else:
                     chunk = await anext(chunks)
-            else:
-                chunk = await anext(chunks)
-        except StopAsyncIteration:
-            return
-        content = chunk.choices[0].delta.content
-        if content:
-            yield content
+            except StopAsyncIteration:
+                return
+            content = chunk.choices[0].delta.content
+            if content:
+                yield content
 
 
 async def cpu_per_chunk(read: Callable[[], AsyncIterator[str]], chunks: int) -> float:
@@ -89,9 +95,12 @@ async def measure(base_url: str, chunks: int, size: int) -> dict[str, float]:
     ways: dict[str, Callable[[], AsyncIterator[str]]] = {
         "aiohttp + json (the floor's way)": lambda: read_raw(base_url, question),
         "g4f provider generator": lambda: read_provider(base_url, question),
-        "g4f AsyncClient": lambda: read_client(base_url, question, False),
+        "g4f AsyncClient": lambda: read_client(base_url, question, None),
         "g4f AsyncClient + asyncio.timeout per chunk": lambda: read_client(
-            base_url, question, True
+            base_url, question, "timeout"
+        ),
+        "g4f AsyncClient + one StallWatchdog (the app's way)": lambda: read_client(
+            base_url, question, "watchdog"
         ),
     }
     return {name: await cpu_per_chunk(read, chunks) for name, read in ways.items()}
