@@ -2,6 +2,10 @@
 
 Followers read the text from the Stream itself (XREAD BLOCK), never from channel-layer fan-out,
 which drops messages over capacity. The Stream is capped (MAXLEN) and expires.
+
+The worker running a reply renews a lease on it while it runs. A follower that finds the Stream
+silent, unended and the lease lapsed knows that worker died: it ends the reply with an
+`interrupted` error, so no follower, on any worker, waits for an end that will never come.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import Any
 import redis.asyncio as redis
 from django.conf import settings
 
+from chat import protocol
 from chat.reply_log import Delta, End, Entry, ReplyLog
 
 PREFIX = "streamdemo:reply:"
 BLOCK_MS = 2_000
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
+# The `ended` mark of a reply that a follower ended because its worker's lease lapsed.
+INTERRUPTED = "interrupted"
 
 
 class RedisReplyLog(ReplyLog):
@@ -50,6 +57,7 @@ class RedisReplyLog(ReplyLog):
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(_key(reply, "meta"), json.dumps(meta), ex=ttl)
             pipe.set(_key(reply, "followers"), 0, ex=ttl)
+            pipe.set(_key(reply, "alive"), 1, px=_lease_ms())
             await pipe.execute()
 
     async def meta(self, reply: str) -> dict[str, Any] | None:
@@ -80,7 +88,7 @@ class RedisReplyLog(ReplyLog):
             await pipe.execute()
 
     async def forget(self, reply: str) -> None:
-        suffixes = ("", "meta", "followers", "stop", "ended")
+        suffixes = ("", "meta", "followers", "stop", "ended", "alive")
         await self._redis.delete(*(_key(reply, suffix) for suffix in suffixes))
 
     async def has_ended(self, reply: str) -> bool:
@@ -92,6 +100,9 @@ class RedisReplyLog(ReplyLog):
             answer = await self._redis.xread(
                 {_key(reply): last_id}, block=self._block_ms, count=500
             )
+            if not answer and await self._orphaned(reply):
+                await self._end_orphan(reply)
+                continue
             for _stream, messages in answer:
                 for message_id, fields in messages:
                     last_id = message_id
@@ -117,9 +128,14 @@ class RedisReplyLog(ReplyLog):
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.exists(_key(reply, "stop"))
                 pipe.get(_key(reply, "followers"))
-                stop, followers = await pipe.execute()
+                pipe.set(_key(reply, "alive"), 1, px=_lease_ms())
+                pipe.get(_key(reply, "ended"))
+                stop, followers, _, ended = await pipe.execute()
             if stop:
                 return "stop"
+            if ended == INTERRUPTED:
+                # Its lease lapsed (this worker's loop stalled) and a follower ended the reply.
+                return "ended elsewhere"
             now = time.monotonic()
             if int(followers or 0) > 0:
                 unwatched_since = None
@@ -128,6 +144,29 @@ class RedisReplyLog(ReplyLog):
             if unwatched_since is not None and now - unwatched_since >= grace:
                 return "abandoned"
             await asyncio.sleep(WATCH_INTERVAL)
+
+    async def _orphaned(self, reply: str) -> bool:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.exists(_key(reply, "alive"))
+            pipe.exists(_key(reply, "ended"))
+            alive, ended = await pipe.execute()
+        return not alive and not ended
+
+    async def _end_orphan(self, reply: str) -> None:
+        ttl = int(settings.STREAMDEMO_REPLY_TTL)
+        # Of several followers that notice at once, the one that sets `ended` writes the end.
+        if await self._redis.set(_key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
+            frame = protocol.error(
+                reply,
+                "interrupted",
+                "The server answering this stopped before the answer ended; "
+                "the text so far is kept.",
+            )
+            await self._redis.xadd(_key(reply), {"end": json.dumps(frame)})
+
+
+def _lease_ms() -> int:
+    return int(settings.STREAMDEMO_WORKER_LEASE_SECONDS * 1000)
 
 
 def _key(reply: str, suffix: str = "") -> str:

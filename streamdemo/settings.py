@@ -152,6 +152,9 @@ STREAMDEMO_REPLY_GRACE_SECONDS = env.float("STREAMDEMO_REPLY_GRACE_SECONDS", def
 # How long an ended reply stays replayable from the log, and how many deltas a log keeps.
 STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=24 * 3600)
 STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100_000)
+# With REDIS_URL: a worker silent on a running reply for this long is taken for dead, and its
+# followers are told the reply was interrupted. Longer than the worst stall of its event loop.
+STREAMDEMO_WORKER_LEASE_SECONDS = env.float("STREAMDEMO_WORKER_LEASE_SECONDS", default=10.0)
 # Seconds between two renderings of an answer's markdown sent to the page while it streams.
 STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
 # Limits that keep one client, or many, from degrading everyone else.

@@ -61,6 +61,12 @@ class Daphne:
         for line in self.process.stderr:
             self.output.append(line)
 
+    def kill(self) -> None:
+        """End the process at once, as a crash would: no shutdown code runs."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()

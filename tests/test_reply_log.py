@@ -90,3 +90,70 @@ async def test_a_reply_nobody_follows_is_abandoned_after_the_grace_period(log):
     await log.leave(reply)
 
     assert await asyncio.wait_for(watch, 5) == "abandoned"
+
+
+async def test_a_reply_whose_worker_stopped_renewing_its_lease_ends_as_interrupted(
+    redis_url, settings
+):
+    settings.STREAMDEMO_WORKER_LEASE_SECONDS = 0.1
+    log = RedisReplyLog(redis_url, block_ms=50)
+    reply = uuid.uuid4().hex
+    await log.open(reply, {})
+    await log.append(reply, Delta(0, "kept"))
+    # Nothing renews the lease: the worker that opened the reply is gone.
+
+    first = await asyncio.wait_for(collect(log, reply, -1), 5)
+    second = await asyncio.wait_for(collect(log, reply, 0), 5)
+
+    assert first[0] == Delta(0, "kept")
+    end = first[-1].frame
+    assert (end["type"], end["reply"], end["code"]) == ("error", reply, "interrupted")
+    assert len(first) == 2
+    assert second == [End(end)]
+    assert await log.has_ended(reply)
+
+
+async def test_a_running_reply_keeps_its_followers_waiting_longer_than_a_lease(redis_url, settings):
+    settings.STREAMDEMO_WORKER_LEASE_SECONDS = 0.5
+    log = RedisReplyLog(redis_url, block_ms=50)
+    reply = uuid.uuid4().hex
+    await log.open(reply, {})
+    await log.join(reply)
+    watch = asyncio.ensure_future(log.until_stopped_or_abandoned(reply, grace=60))
+    entries = log.entries(reply, -1)
+    pending = asyncio.ensure_future(anext(entries))
+
+    await asyncio.sleep(1.5)  # the pause itself: three leases long, renewed all the while
+    await log.append(reply, Delta(0, "still here"))
+
+    assert await asyncio.wait_for(pending, 5) == Delta(0, "still here")
+    await entries.aclose()
+    watch.cancel()
+    await asyncio.gather(watch, return_exceptions=True)
+
+
+async def test_a_worker_back_from_a_stall_longer_than_its_lease_lets_the_reply_go(
+    redis_url, settings
+):
+    settings.STREAMDEMO_WORKER_LEASE_SECONDS = 0.1
+    log = RedisReplyLog(redis_url, block_ms=50)
+    reply = uuid.uuid4().hex
+    await log.open(reply, {})
+    await log.join(reply)
+    await asyncio.wait_for(collect(log, reply, -1), 5)  # a follower ended it as interrupted
+
+    watch = log.until_stopped_or_abandoned(reply, grace=60)
+
+    assert await asyncio.wait_for(watch, 5) == "ended elsewhere"
+
+
+async def test_a_reply_its_own_worker_closed_is_not_taken_for_interrupted(redis_url):
+    # Between the close and the end of saving, the reply's watch must not cut the saving short.
+    log = RedisReplyLog(redis_url)
+    reply = uuid.uuid4().hex
+    await log.open(reply, {})
+    await log.close(reply, {"type": "done"})
+
+    watch = log.until_stopped_or_abandoned(reply, grace=0)
+
+    assert await asyncio.wait_for(watch, 5) == "abandoned"

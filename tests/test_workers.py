@@ -11,18 +11,29 @@ from tests.daphne import Daphne, migrate
 from tests.upstream import Script
 
 
-@pytest.fixture(scope="module")
-def workers(upstream_server, tmp_path_factory):
-    redis_url = REDIS_URL
-    database = tmp_path_factory.mktemp("workers") / "workers.sqlite3"
+def start_workers(upstream_server, folder, **settings: str) -> list[Daphne]:
     env = {
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"sqlite:///{folder / 'workers.sqlite3'}",
         "STREAMDEMO_BASE_URL": upstream_server.base_url,
         "DJANGO_DEBUG": "true",
+        **settings,
     }
     migrate({**os.environ, **env})
-    started = [Daphne(env).start() for _ in range(2)]
+    return [Daphne(env).start() for _ in range(2)]
+
+
+@pytest.fixture(scope="module")
+def workers(upstream_server, tmp_path_factory):
+    started = start_workers(upstream_server, tmp_path_factory.mktemp("workers"))
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def workers_on_a_short_lease(upstream_server, tmp_path):
+    started = start_workers(upstream_server, tmp_path, STREAMDEMO_WORKER_LEASE_SECONDS="1")
     yield started
     for worker in started:
         worker.stop()
@@ -78,3 +89,31 @@ async def test_a_worker_without_the_reply_says_not_found(redis_url, workers):
             frame = await receive(tab)
 
     assert (frame["type"], frame["code"]) == ("error", "not_found")
+
+
+async def test_followers_on_another_worker_learn_that_the_answering_worker_died(
+    redis_url, workers_on_a_short_lease, upstream
+):
+    upstream.will_answer(Script(chunks=["Use", " os.walk", "."], gated=True))
+    answering, following = workers_on_a_short_lease
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        await browser.get(answering.url + "/")
+        asker = await browser.ws_connect(answering.url + "/ws/chat/", origin=answering.url)
+        await asker.send_json({"type": "ask", "question": "How?", "render": False})
+        reply = (await receive(asker))["reply"]
+        assert (await receive(asker))["content"] == "Use"  # the gate holds the next chunk
+        async with browser.ws_connect(following.url + "/ws/chat/", origin=following.url) as tab:
+            await tab.send_json({"type": "resume", "reply": reply, "after": -1, "render": False})
+            seen = [await receive(tab), await receive(tab)]
+
+            answering.kill()
+            seen.append(await receive(tab))
+            await tab.send_json({"type": "resume", "reply": reply, "after": -1, "render": False})
+            again = [await receive(tab) for _ in range(3)]
+        await asker.close()
+
+    assert [f["type"] for f in seen] == ["start", "delta", "error"]
+    assert seen[1]["content"] == "Use"
+    assert (seen[2]["code"], seen[2]["reply"]) == ("interrupted", reply)
+    assert again == seen
