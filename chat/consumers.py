@@ -29,6 +29,10 @@ CLOSE_TOO_BIG = 4009
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No channel of the layer: replies reach followers through the reply log. With
+    # channels_redis, a channel would hold a blocking Redis read per socket and delay its close.
+    channel_layer_alias = None
+
     async def connect(self) -> None:
         self.following: asyncio.Task[None] | None = None
         self.followed: str | None = None

@@ -515,3 +515,15 @@ async def test_a_client_that_dropped_before_start_learns_by_resume_whether_its_a
     assert [f["type"] for f in arrived] == ["start", "delta", "done"]
     assert (lost["code"], lost["reply"]) == ("not_found", "b" * 32)
     await again.disconnect()
+
+
+async def test_sockets_close_at_once_and_cleanly_whatever_the_channel_layer(upstream):
+    sockets = [await connect() for _ in range(3)]
+    for socket in sockets:
+        await ask(socket, "q")
+        await receive_reply(socket)
+
+    for socket in sockets:
+        await socket.disconnect(timeout=10)  # the application must end by itself, not time out
+        assert not socket.future.cancelled()
+        assert socket.future.exception() is None
