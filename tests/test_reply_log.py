@@ -92,11 +92,15 @@ async def test_a_reply_nobody_follows_is_abandoned_after_the_grace_period(log):
     assert await asyncio.wait_for(watch, 5) == "abandoned"
 
 
-async def test_a_reply_whose_worker_stopped_renewing_its_lease_ends_as_interrupted(
-    redis_url, settings
-):
+@pytest.fixture
+def lapsing_log(redis_url, settings):
+    """A Redis log whose leases lapse 0.1 s after their last renewal."""
     settings.STREAMDEMO_WORKER_LEASE_SECONDS = 0.1
-    log = RedisReplyLog(redis_url, block_ms=50)
+    return RedisReplyLog(redis_url, block_ms=50)
+
+
+async def test_a_reply_whose_worker_stopped_renewing_its_lease_ends_as_interrupted(lapsing_log):
+    log = lapsing_log
     reply = uuid.uuid4().hex
     await log.open(reply, {})
     await log.append(reply, Delta(0, "kept"))
@@ -132,11 +136,8 @@ async def test_a_running_reply_keeps_its_followers_waiting_longer_than_a_lease(r
     await asyncio.gather(watch, return_exceptions=True)
 
 
-async def test_a_worker_back_from_a_stall_longer_than_its_lease_lets_the_reply_go(
-    redis_url, settings
-):
-    settings.STREAMDEMO_WORKER_LEASE_SECONDS = 0.1
-    log = RedisReplyLog(redis_url, block_ms=50)
+async def test_a_worker_back_from_a_stall_longer_than_its_lease_lets_the_reply_go(lapsing_log):
+    log = lapsing_log
     reply = uuid.uuid4().hex
     await log.open(reply, {})
     await log.join(reply)
