@@ -20,14 +20,21 @@ class Backend:
 
     @classmethod
     def from_settings(cls, **overrides: str | None) -> Backend:
-        """The backend the `STREAMDEMO_*` settings name, with any non-empty override applied."""
+        """The backend the `STREAMDEMO_*` settings name, with any non-empty override applied.
+
+        A provider asked for by name replaces the configured endpoint: a base URL, when there
+        is one, would otherwise answer instead of the provider the person chose.
+        """
         values = {
             "model": settings.STREAMDEMO_MODEL,
             "provider": settings.STREAMDEMO_PROVIDER,
             "base_url": settings.STREAMDEMO_BASE_URL,
             "api_key": settings.STREAMDEMO_API_KEY,
         }
-        values.update({key: value for key, value in overrides.items() if value})
+        chosen = {key: value for key, value in overrides.items() if value}
+        if chosen.get("provider") and not chosen.get("base_url"):
+            values["base_url"] = None
+        values.update(chosen)
         return cls(**values)
 
     def candidates(self) -> list[Backend]:

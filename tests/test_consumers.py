@@ -527,3 +527,18 @@ async def test_sockets_close_at_once_and_cleanly_whatever_the_channel_layer(upst
         await socket.disconnect(timeout=10)  # the application must end by itself, not time out
         assert not socket.future.cancelled()
         assert socket.future.exception() is None
+
+
+async def test_a_provider_picked_on_the_page_answers_instead_of_the_configured_endpoint(
+    upstream, settings
+):
+    settings.STREAMDEMO_PROVIDERS = ["NoSuchProvider"]
+    communicator = await connect()
+    await ask(communicator, "q", provider="NoSuchProvider")
+
+    frames = await receive_reply(communicator)
+
+    assert frames[0]["provider"] == "NoSuchProvider"
+    assert frames[-1]["message"].startswith("g4f provider NoSuchProvider:")
+    assert upstream.exchanges == []
+    await communicator.disconnect()

@@ -64,7 +64,8 @@ def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
         "STREAMDEMO_API_KEY": "",
         "STREAMDEMO_MODEL": "gpt-4",
         "STREAMDEMO_MODELS": "gpt-4,other-model",
-        "STREAMDEMO_PROVIDERS": "",
+        # Offered in the picker; g4f has no provider of that name, so choosing it fails at once.
+        "STREAMDEMO_PROVIDERS": "NoSuchProvider",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     server = Daphne(env)

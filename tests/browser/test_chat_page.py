@@ -59,6 +59,17 @@ def test_the_model_picked_on_the_page_is_the_one_asked_upstream(chat, upstream):
     assert upstream.exchanges[0].body["model"] == "other-model"
 
 
+def test_the_provider_picked_on_the_page_is_the_one_that_answers(chat, upstream):
+    chat.get_by_label("Provider").select_option("NoSuchProvider")
+
+    ask(chat, "Which provider?")
+
+    turn = last_turn(chat)
+    expect(turn).to_have_attribute("data-status", "failed")
+    expect(turn.locator(".outcome")).to_contain_text("g4f provider NoSuchProvider")
+    assert upstream.exchanges == []
+
+
 def test_shift_enter_is_a_new_line_and_enter_sends(chat, upstream):
     box = chat.get_by_label("Your question")
     box.fill("line one")
