@@ -22,8 +22,9 @@ class Backend:
     def from_settings(cls, **overrides: str | None) -> Backend:
         """The backend the `STREAMDEMO_*` settings name, with any non-empty override applied.
 
-        A provider asked for by name replaces the configured endpoint: a base URL, when there
-        is one, would otherwise answer instead of the provider the person chose.
+        A provider asked for by name replaces the configured endpoint and its key: the base URL
+        would otherwise answer instead of the provider chosen, and the key is that endpoint's,
+        not to be sent to anyone else.
         """
         values = {
             "model": settings.STREAMDEMO_MODEL,
@@ -33,7 +34,7 @@ class Backend:
         }
         chosen = {key: value for key, value in overrides.items() if value}
         if chosen.get("provider") and not chosen.get("base_url"):
-            values["base_url"] = None
+            values["base_url"] = values["api_key"] = None
         values.update(chosen)
         return cls(**values)
 

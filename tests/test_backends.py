@@ -18,6 +18,7 @@ def test_the_settings_name_the_backend(settings):
 
 def test_a_provider_chosen_by_name_answers_instead_of_the_configured_endpoint(settings):
     settings.STREAMDEMO_BASE_URL = "http://127.0.0.1:11434/v1"
+    settings.STREAMDEMO_API_KEY = "the-endpoints-own-key"
 
     backend = Backend.from_settings(model="other-model", provider="PollinationsAI")
 
@@ -26,6 +27,7 @@ def test_a_provider_chosen_by_name_answers_instead_of_the_configured_endpoint(se
         "PollinationsAI",
         None,
     )
+    assert backend.api_key is None  # the endpoint's key never goes to another provider
     assert backend.describe() == "g4f provider PollinationsAI"
 
 
