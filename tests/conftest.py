@@ -34,14 +34,16 @@ def redis_url(request):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fresh_reply_log():
-    """With `REDIS_URL` set, an empty reply log, as the test database starts empty.
+def fresh_reply_log(request):
+    """In the services run, an empty reply log, as the test database starts empty.
 
-    Replies of an earlier run would otherwise still be there under their ids.
+    Replies of an earlier run would otherwise still be there under their ids. Only the run
+    `make test-services` starts, with the Redis database it names, is flushed: a `REDIS_URL`
+    found in a developer's `.env` may be a Redis in use.
     """
     from django.conf import settings
 
-    if settings.REDIS_URL:
+    if settings.REDIS_URL and request.config.getoption("--require-services"):
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
