@@ -3,7 +3,8 @@
 The `start` frame, then every delta after the index the socket already has, then the live tail,
 then the final `done` or `error`. With `render`, the answer's markdown is also sent as `html`
 frames, at most every `STREAMDEMO_RENDER_INTERVAL` seconds and once at the end, so the cost of
-rendering does not grow with the speed of the stream.
+rendering does not grow with the speed of the stream; and no more often than ten times the
+last rendering took, so it does not grow with the square of the answer's length either.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from chat.rendering import render_markdown
 from chat.reply_log import Delta, End, Entry, ReplyLog
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# A rendering of the whole answer so far waits at least this many times the last one's duration:
+# rendering then takes at most about a tenth of a stream's time, however long the answer.
+RENDER_SPACING = 10
 
 
 async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
@@ -131,6 +136,7 @@ class _Renderer:
         self.parts: list[str] = []
         self.sent_upto = -1
         self.sent_at = 0.0
+        self.took = 0.0
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
@@ -139,7 +145,7 @@ class _Renderer:
         """Seconds until the unrendered text should be rendered; None when there is none."""
         if self.sent_upto >= len(self.parts) - 1:
             return None
-        interval = settings.STREAMDEMO_RENDER_INTERVAL
+        interval = max(settings.STREAMDEMO_RENDER_INTERVAL, RENDER_SPACING * self.took)
         return max(0.0, self.sent_at + interval - time.monotonic())
 
     async def maybe_send(self) -> None:
@@ -153,6 +159,7 @@ class _Renderer:
     async def _send(self) -> None:
         upto = len(self.parts) - 1
         text = "".join(self.parts)
+        began = time.monotonic()
         # Long answers render off the event loop, so other sockets keep streaming meanwhile.
         markup = (
             render_markdown(text)
@@ -160,4 +167,5 @@ class _Renderer:
             else await asyncio.to_thread(render_markdown, text)
         )
         self.sent_upto, self.sent_at = upto, time.monotonic()
+        self.took = self.sent_at - began
         await self.send(protocol.html(self.reply, upto, markup))

@@ -1,0 +1,45 @@
+import asyncio
+import itertools
+import time
+import uuid
+
+from chat import following
+from chat.following import RENDER_SPACING, follow
+from chat.reply_log import Delta, MemoryReplyLog
+
+RENDERING_TAKES = 0.02
+
+
+async def test_a_slow_rendering_waits_ten_times_its_duration_before_the_next(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.01
+
+    def slow_render(text: str) -> str:
+        time.sleep(RENDERING_TAKES)  # what rendering a long answer costs, in miniature
+        return f"<p>{len(text)}</p>"
+
+    monkeypatch.setattr(following, "render_markdown", slow_render)
+    log, reply = MemoryReplyLog(), uuid.uuid4().hex
+    await log.open(reply, {"model": "m"})
+    frames = []
+
+    async def send(frame):
+        frames.append((time.monotonic(), frame))
+
+    began = time.monotonic()
+    follower = asyncio.create_task(follow(log, reply, -1, True, send))
+    for seq in range(40):
+        await log.append(reply, Delta(seq, "x"))
+        await asyncio.sleep(0.01)  # a paced upstream
+    await log.close(reply, {"type": "done", "reply": reply})
+    await follower
+
+    renderings = [(at, frame) for at, frame in frames if frame["type"] == "html"]
+    assert renderings[-1][1]["upto"] == 39
+    assert renderings[-1][1]["html"] == "<p>40</p>"
+    # Each rendering took at least RENDERING_TAKES; the interval setting alone would allow one
+    # every 0.03 s. During the stream, they came no closer than ten times that.
+    during = [at for at, _ in renderings[:-1]]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(during)]
+    assert during, "the answer was rendered while it streamed"
+    assert all(gap >= RENDER_SPACING * RENDERING_TAKES for gap in gaps)
+    assert len(during) <= (time.monotonic() - began) / (RENDER_SPACING * RENDERING_TAKES) + 1
