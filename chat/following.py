@@ -62,29 +62,17 @@ async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send
 async def _forward_rendering(
     entries: AsyncIterator[Entry], reply: str, after: int, renderer: _Renderer, send: Send
 ) -> None:
-    # The next entry is awaited no longer than a rendering is due, so text that came just
-    # before the upstream paused is rendered during the pause, not once the pause ends.
-    upcoming: asyncio.Future[Entry] | None = None
+    # Renderings run in a task of this follower's own: deltas go on while a long answer
+    # renders, and text that came just before the upstream paused is rendered during the pause.
+    renderings = asyncio.create_task(renderer.render_when_due())
     try:
-        while True:
-            if upcoming is None:
-                upcoming = asyncio.ensure_future(anext(entries))
-            arrived, _ = await asyncio.wait({upcoming}, timeout=renderer.due_in())
-            if not arrived:
-                await renderer.send_rest()
-                continue
-            try:
-                entry = upcoming.result()
-            except StopAsyncIteration:
-                return
-            upcoming = None
+        async for entry in entries:
             await _forward(entry, reply, after, renderer, send)
             if isinstance(entry, End):
                 return
     finally:
-        if upcoming is not None:
-            upcoming.cancel()
-            await asyncio.gather(upcoming, return_exceptions=True)
+        renderings.cancel()
+        await asyncio.gather(renderings, return_exceptions=True)
 
 
 async def _forward(
@@ -95,8 +83,6 @@ async def _forward(
             renderer.add(entry)
         if entry.seq > after:
             await send(protocol.delta(reply, entry.seq, entry.content))
-            if renderer:
-                await renderer.maybe_send()
     else:
         if renderer:
             await renderer.send_rest()
@@ -137,9 +123,13 @@ class _Renderer:
         self.sent_upto = -1
         self.sent_at = 0.0
         self.took = 0.0
+        self.unrendered = asyncio.Event()
+        # One rendering at a time: the last one, at the end, waits for one still running.
+        self.rendering = asyncio.Lock()
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
+        self.unrendered.set()
 
     def due_in(self) -> float | None:
         """Seconds until the unrendered text should be rendered; None when there is none."""
@@ -148,15 +138,30 @@ class _Renderer:
         interval = max(settings.STREAMDEMO_RENDER_INTERVAL, RENDER_SPACING * self.took)
         return max(0.0, self.sent_at + interval - time.monotonic())
 
-    async def maybe_send(self) -> None:
-        if self.due_in() == 0:
-            await self._send()
-
     async def send_rest(self) -> None:
-        if self.due_in() is not None:
-            await self._send()
+        async with self.rendering:
+            if self.due_in() is not None:
+                await self._render()
 
-    async def _send(self) -> None:
+    async def render_when_due(self) -> None:
+        """Render the text so far each time a rendering is due, whether or not more comes."""
+        while True:
+            due = self.due_in()
+            if due is None:
+                self.unrendered.clear()
+                await self.unrendered.wait()
+            elif due > 0:
+                await asyncio.sleep(due)
+            else:
+                await self._send_if_due()
+
+    async def _send_if_due(self) -> None:
+        async with self.rendering:
+            # Another rendering may have run while this one waited for its turn.
+            if self.due_in() == 0:
+                await self._render()
+
+    async def _render(self) -> None:
         upto = len(self.parts) - 1
         text = "".join(self.parts)
         began = time.monotonic()

@@ -1,5 +1,6 @@
 import asyncio
 import itertools
+import threading
 import time
 import uuid
 
@@ -43,3 +44,36 @@ async def test_a_slow_rendering_waits_ten_times_its_duration_before_the_next(mon
     assert during, "the answer was rendered while it streamed"
     assert all(gap >= RENDER_SPACING * RENDERING_TAKES for gap in gaps)
     assert len(during) <= (time.monotonic() - began) / (RENDER_SPACING * RENDERING_TAKES) + 1
+
+
+async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.01
+    rendering, finish_rendering = threading.Event(), threading.Event()
+
+    def held_render(text: str) -> str:
+        rendering.set()
+        finish_rendering.wait(10)  # a long answer, rendered off the event loop
+        return "<p>long</p>"
+
+    monkeypatch.setattr(following, "render_markdown", held_render)
+    log, reply = MemoryReplyLog(), uuid.uuid4().hex
+    await log.open(reply, {"model": "m"})
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(follow(log, reply, -1, True, frames.put))
+    try:
+        await log.append(reply, Delta(0, "x" * 5000))
+        assert (await frames.get())["type"] == "start"
+        assert (await frames.get())["seq"] == 0
+        await asyncio.to_thread(rendering.wait, 10)
+
+        await log.append(reply, Delta(1, " more"))
+        arrived = await asyncio.wait_for(frames.get(), 5)
+    finally:
+        finish_rendering.set()
+    await log.close(reply, {"type": "done", "reply": reply})
+    await follower
+    rest = [frames.get_nowait() for _ in range(frames.qsize())]
+
+    assert (arrived["type"], arrived["seq"]) == ("delta", 1)
+    assert [frame["type"] for frame in rest] == ["html", "html", "done"]
+    assert rest[-2]["upto"] == 1
