@@ -108,13 +108,10 @@ def markdown(table: dict[str, dict[str, dict[str, float | None]]]) -> str:
     return "\n".join(lines)
 
 
-APPS = ("app",)
-
-
 def targets(
     table: dict[str, dict[str, dict[str, float | None]]], app: str = "app"
 ) -> list[tuple[str, bool | None]]:
-    """The goals for one app variant against the floor; None where the run did not measure them."""
+    """The app's goals against the floor; None where the run did not measure them."""
 
     def get(scenario: str, system: str, key: str) -> float | None:
         return table.get(scenario, {}).get(system, {}).get(key)
@@ -183,11 +180,9 @@ def _leads(
 def targets_text(table: dict[str, dict[str, dict[str, float | None]]]) -> str:
     marks = {True: "met", False: "MISSED", None: "not measured"}
     measured = {system for systems in table.values() for system in systems}
-    lines = []
-    for app in (name for name in APPS if name in measured):
-        lines.append(f"{app}:")
-        lines.extend(f"- {goal}: {marks[met]}" for goal, met in targets(table, app))
-    return "\n".join(lines)
+    if "app" not in measured:
+        return ""
+    return "\n".join(["app:", *(f"- {goal}: {marks[met]}" for goal, met in targets(table))])
 
 
 def main() -> None:

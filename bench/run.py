@@ -37,7 +37,6 @@ SCENARIOS = {
     "c1000": Scenario(streams=1000, chunks=50, interval=0.05),
 }
 SYSTEMS = ("upstream", "floor", "g4f-api", "app")
-DEFAULT_SYSTEMS = SYSTEMS
 # The app right after the floor, so the pair the targets compare is measured closest in time.
 MEASURE_ORDER = ("floor", "app", "g4f-api", "upstream")
 RESULTS = ROOT / "bench" / "results"
@@ -157,9 +156,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition instead of three")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--systems", default=",".join(DEFAULT_SYSTEMS), help=f"any of {','.join(SYSTEMS)}"
-    )
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"any of {','.join(SYSTEMS)}")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=",".join(SCENARIOS))
     parser.add_argument("--base-port", type=int, default=9100, help="upstream; systems follow")
     parser.add_argument(
