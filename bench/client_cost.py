@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -60,13 +61,14 @@ async def read_client(base_url: str, question: str, guard: str | None) -> AsyncI
     chunks = AsyncClient(provider=provider).chat.completions.create(
         messages=[{"role": "user", "content": question}], model=MODEL, stream=True
     )
-    with StallWatchdog(60) as watchdog:
+    # Only the watchdog's own reading has a watchdog, so the others measure nothing of it.
+    with StallWatchdog(60) if guard == "watchdog" else contextlib.nullcontext() as watchdog:
         while True:
             try:
                 if guard == "timeout":
                     async with asyncio.timeout(60):
                         chunk = await anext(chunks)
-                elif guard == "watchdog":
+                elif watchdog is not None:
                     chunk = await watchdog.next(chunks)
                 else:
                     chunk = await anext(chunks)
