@@ -42,6 +42,17 @@ def translated(backend: Backend) -> Iterator[None]:
         raise CompletionError(code, cause, backend) from error
 
 
+# What g4f raises for an HTTP status it did not like (auth failures are not ResponseErrors).
+HTTP_ERRORS = (
+    g4f.errors.ResponseError,
+    g4f.errors.MissingAuthError,
+    g4f.errors.PaymentRequiredError,
+)
+
+
+HTTP_STATUS = re.compile(r"^(?:Response|Error) (?P<status>\d{3}):\s*(?P<reason>.*)$", re.S)
+
+
 def classify(error: Exception) -> tuple[str, str]:
     """A short code and a sentence for an exception raised while asking or streaming."""
     detail = str(error).strip() or type(error).__name__
@@ -66,14 +77,6 @@ def classify(error: Exception) -> tuple[str, str]:
     return "upstream_failed", f"{type(error).__name__}: {detail}"
 
 
-# What g4f raises for an HTTP status it did not like (auth failures are not ResponseErrors).
-HTTP_ERRORS = (
-    g4f.errors.ResponseError,
-    g4f.errors.MissingAuthError,
-    g4f.errors.PaymentRequiredError,
-)
-
-
 def _http_cause(error: g4f.errors.G4FError, detail: str) -> tuple[str, str]:
     # g4f's messages read "Response 500: ..." or "Error 500: ..."; its exception classes alone
     # mislead (a 504 arrives as RateLimitError), so the status decides.
@@ -89,9 +92,6 @@ def _http_cause(error: g4f.errors.G4FError, detail: str) -> tuple[str, str]:
     if status is not None:
         return "upstream_unavailable", f"the backend failed (HTTP {status}): {reason}"
     return "upstream_failed", f"the backend answered with an error: {reason}"
-
-
-HTTP_STATUS = re.compile(r"^(?:Response|Error) (?P<status>\d{3}):\s*(?P<reason>.*)$", re.S)
 
 
 def _os_cause(error: aiohttp.ClientOSError) -> str:
