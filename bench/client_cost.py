@@ -55,7 +55,7 @@ async def read_client(base_url: str, question: str, guard: str | None) -> AsyncI
     from g4f.client import AsyncClient
     from g4f.client.factory import create_custom_provider
 
-    from chat.stall_watchdog import StallWatchdog
+    from chat.upstream.watchdog import StallWatchdog
 
     provider = create_custom_provider(base_url, models=[MODEL], default_model=MODEL)
     chunks = AsyncClient(provider=provider).chat.completions.create(

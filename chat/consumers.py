@@ -1,8 +1,8 @@
-"""The `/ws/chat/` consumer: speaks `chat.protocol`, starts replies and follows them.
+"""The `/ws/chat/` consumer: one socket's frames parsed, its limits applied, replies followed.
 
-A reply belongs to `chat.replies`, not to the socket that asked: this consumer only follows
-the reply's log in a task it owns, so a disconnect ends the following, never the reply. Any
-socket of the same session can resume a reply from an index or stop it.
+A reply belongs to `chat.replies`, not to the socket that asked: this consumer starts one and
+then only follows the reply's log in a task it owns, so a disconnect ends the following, never
+the reply. Any socket of the same session can resume a reply from an index, or stop it.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError
 
 from chat import conversations, protocol
-from chat.backends import Backend
-from chat.following import follow, replay_saved
+from chat.protocol import Refusal
 from chat.rate_limit import TokenBucket
-from chat.replies import Ended, get_replies
+from chat.replies import get_replies
+from chat.replies.following import Follower, replay_saved
 
 # Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009 + 3000.
 CLOSE_UNSUPPORTED_DATA = 4003
@@ -34,11 +33,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
 
     async def connect(self) -> None:
+        self.follower: Follower | None = None
         self.following: asyncio.Task[None] | None = None
-        self.followed: str | None = None
-        # Set as the followed reply's final frame goes out: the client may ask again at once,
-        # while the following task still tidies up.
-        self.followed_ended = False
         self.gone = False
         self.session: str | None = None
         self.asks = TokenBucket(
@@ -59,72 +55,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             command = protocol.parse(text_data)
-        except protocol.ProtocolError as error:
-            await self.refuse(error.code, error.message)
-            return
-        if isinstance(command, protocol.Ask):
-            await self.ask(command)
-        elif isinstance(command, protocol.Stop):
-            await self.stop(command)
-        else:
-            await self.resume(command)
+            if isinstance(command, protocol.Ask):
+                await self.ask(command)
+            elif isinstance(command, protocol.Stop):
+                await self.stop(command)
+            else:
+                await self.resume(command)
+        except Refusal as refusal:
+            await self.send_frame(refusal.frame())
 
     async def ask(self, ask: protocol.Ask) -> None:
-        if self.following is not None and not self.following.done() and not self.followed_ended:
-            await self.refuse("busy", "A reply is still streaming: stop it or wait for it to end.")
-            return
+        # The client may ask again as soon as it has the final frame of the reply it follows.
+        if self.follower is not None and not self.follower.ended:
+            raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
         if not self.asks.take():
-            await self.refuse("rate_limited", "Too many questions at once: wait a moment.")
-            return
-        replies = get_replies()
-        if replies.running() >= settings.STREAMDEMO_MAX_REPLIES:
-            await self.refuse("busy", "The server is answering too many questions: try again soon.")
-            return
-        session = self.session_key()
-        reply = ask.reply or uuid.uuid4().hex
-        if ask.reply and await replies.log.meta(reply) is not None:
-            await self.refuse("duplicate_reply", "That reply id is already in use.", reply)
-            return
-        backend = Backend.from_settings(model=ask.model, provider=ask.provider)
-        try:
-            conversation, messages = await conversations.begin_turn(
-                session_key=session,
-                conversation_id=ask.conversation,
-                question=ask.question,
-                model=backend.model,
-                provider=backend.label,
-                reply_id=reply,
-                regenerate=ask.regenerate,
-            )
-        except conversations.ConversationNotFound:
-            await self.refuse("not_found", "There is no such conversation.")
-            return
-        except IntegrityError:
-            await self.refuse("duplicate_reply", "That reply id is already in use.", reply)
-            return
-        meta = {
-            "model": backend.model,
-            "provider": backend.label,
-            "conversation": conversation,
-            "question": ask.question,
-            "session": session,
-        }
-        await replies.start(reply, backend, messages, meta, on_end=save)
+            raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
+        reply = await get_replies().start(ask, self.session_key())
         await self.follow(reply, after=-1, render=ask.render)
 
     async def stop(self, stop: protocol.Stop) -> None:
-        reply = stop.reply or self.followed
+        reply = stop.reply or (self.follower.reply if self.follower else None)
         replies = get_replies()
-        meta = await replies.log.meta(reply) if reply else None
-        if not self.owns(meta) or await replies.log.has_ended(reply):
-            await self.refuse("nothing_to_stop", "No reply is streaming.")
-            return
+        if (
+            reply is None
+            or await replies.owned(reply, self.session_key()) is None
+            or await replies.log.has_ended(reply)
+        ):
+            raise Refusal("nothing_to_stop", "No reply is streaming.")
         await replies.stop(reply)
 
     async def resume(self, resume: protocol.Resume) -> None:
-        meta = await get_replies().log.meta(resume.reply)
-        if meta is not None:
-            if self.owns(meta):
+        replies = get_replies()
+        if await replies.log.info(resume.reply) is not None:
+            if await replies.owned(resume.reply, self.session_key()):
                 await self.follow(resume.reply, after=resume.after, render=resume.render)
                 return
         else:
@@ -134,24 +97,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.unfollow()
                 await replay_saved(turn, resume.after, self.send_frame)
                 return
-        await self.refuse("not_found", "There is no such reply.", resume.reply)
-
-    def owns(self, meta: dict[str, Any] | None) -> bool:
-        """Whether a reply's log entry belongs to this socket's session."""
-        return meta is not None and meta["session"] == self.session_key()
+        raise Refusal("not_found", "There is no such reply.", resume.reply)
 
     async def follow(self, reply: str, after: int, render: bool) -> None:
         await self.unfollow()
-        self.followed, self.followed_ended = reply, False
-        self.following = asyncio.create_task(
-            follow(get_replies().log, reply, after, render, self.send_frame)
-        )
+        self.follower = Follower(get_replies().log, reply, after, render, self.send_frame)
+        self.following = asyncio.create_task(self.follower.run())
 
     async def unfollow(self) -> None:
         if self.following is not None:
             self.following.cancel()
             await asyncio.gather(self.following, return_exceptions=True)
-            self.following = None
+            self.following = self.follower = None
 
     def session_key(self) -> str:
         if self.session is None:
@@ -160,12 +117,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.session = browser_session(self.scope) or f"anon-{uuid.uuid4().hex}"
         return self.session
 
-    async def refuse(self, code: str, message: str, reply: str | None = None) -> None:
-        await self.send_frame(protocol.error(reply, code, message))
-
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        if frame["type"] in ("done", "error") and frame.get("reply") == self.followed:
-            self.followed_ended = True
         if not self.gone:
             await self.send(text_data=json.dumps(frame))
 
@@ -180,16 +132,3 @@ def browser_session(scope: dict[str, Any]) -> str | None:
     if not cookie:
         return None
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie).session_key
-
-
-async def save(ended: Ended) -> None:
-    frame = ended.frame
-    await conversations.end_turn(
-        reply_id=ended.reply,
-        text=ended.text,
-        status=ended.status,
-        error=frame.get("message", "") if frame["type"] == "error" else "",
-        model=frame.get("model") or "",
-        provider=frame.get("provider"),
-        stats={**(frame.get("stats") or {}), "usage": frame.get("usage")},
-    )

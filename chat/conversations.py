@@ -9,11 +9,11 @@ a turn's writes happen in one transaction.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
+from chat.endings import Ending
 from chat.models import Conversation, Turn, title_from
 
 Message = dict[str, str]
@@ -74,27 +74,9 @@ def _begin_turn(
     return str(conversation.id), [*history(earlier), {"role": "user", "content": question}]
 
 
-async def end_turn(
-    *,
-    reply_id: str,
-    text: str,
-    status: str,
-    error: str = "",
-    model: str,
-    provider: str | None,
-    stats: dict[str, Any],
-) -> None:
-    """Record how a reply ended: its text (partial when stopped or failed), status and stats."""
-    if status not in Turn.Status.values:
-        raise ValueError(f"unknown turn status {status!r}")
-    await Turn.objects.filter(reply_id=reply_id).aupdate(
-        answer=text,
-        status=status,
-        error=error,
-        model=model,
-        provider=provider or "",
-        stats=stats,
-    )
+async def end_turn(reply_id: str, ending: Ending) -> None:
+    """Record how a reply ended, as its `Ending` says (the text partial when stopped or failed)."""
+    await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.fields_of(ending))
 
 
 async def find_turn(reply_id: str) -> Turn | None:
@@ -125,20 +107,6 @@ def list_conversations(session_key: str | None) -> list[Conversation]:
 def get_conversation(session_key: str | None, conversation_id: str) -> Conversation:
     """The session's conversation of that id; `ConversationNotFound` when there is none."""
     return _owned(session_key, conversation_id)
-
-
-def export_markdown(conversation: Conversation) -> str:
-    """The conversation as a Markdown document: each question, then its answer as written."""
-    parts = [f"# {conversation.title}\n"]
-    for turn in conversation.turns.all():
-        parts.append(f"## Question\n\n{turn.question.strip()}\n")
-        note = {
-            Turn.Status.STOPPED: "\n\n*(stopped)*",
-            Turn.Status.FAILED: f"\n\n*(cut off: {turn.error or 'the reply failed'})*",
-            Turn.Status.STREAMING: "\n\n*(still being written)*",
-        }.get(turn.status, "")
-        parts.append(f"## Answer\n\n{turn.answer.strip()}{note}\n")
-    return "\n".join(parts)
 
 
 def _owned(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
+
+from chat.endings import STREAMING_NOTE, Ending
 
 TITLE_CHARS = 60
 
@@ -34,12 +37,17 @@ class Turn(models.Model):
     reply_id = models.CharField(max_length=64, unique=True)
     question = models.TextField()
     answer = models.TextField(blank=True, default="")
+    # How the reply ended, field for field as its `Ending` says (empty while it streams).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
+    finish_reason = models.CharField(max_length=32, blank=True, default="")
+    error_code = models.CharField(max_length=64, blank=True, default="")
     error = models.TextField(blank=True, default="")
     model = models.CharField(max_length=200, blank=True, default="")
     provider = models.CharField(max_length=200, blank=True, default="")
-    # first_token_ms, total_ms, chunks, chunks_per_second, usage: what the page shows.
+    # first_token_ms, total_ms, chunks, chunks_per_second: what the page shows.
     stats = models.JSONField(default=dict, blank=True)
+    usage = models.JSONField(null=True, blank=True)
+    usage_reported = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +55,46 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id}: {self.question[:40]}"
+
+    @property
+    def ending(self) -> Ending | None:
+        """How the reply ended, as it was when it ended; None while it streams."""
+        if self.status == self.Status.STREAMING:
+            return None
+        return Ending(
+            status=self.status,  # type: ignore[arg-type]  # a Status value other than streaming
+            text=self.answer,
+            model=self.model,
+            provider=self.provider or None,
+            finish_reason=self.finish_reason or None,
+            error_code=self.error_code or None,
+            error_message=self.error or None,
+            stats=self.stats or {},
+            usage=self.usage,
+            usage_reported=self.usage_reported,
+        )
+
+    @staticmethod
+    def fields_of(ending: Ending) -> dict[str, Any]:
+        """The turn's fields that record how its reply ended."""
+        return {
+            "status": ending.status,
+            "answer": ending.text,
+            "model": ending.model,
+            "provider": ending.provider or "",
+            "finish_reason": ending.finish_reason or "",
+            "error_code": ending.error_code or "",
+            "error": ending.error_message or "",
+            "stats": ending.stats,
+            "usage": ending.usage,
+            "usage_reported": ending.usage_reported,
+        }
+
+    @property
+    def note(self) -> str:
+        """The sentence shown under the answer."""
+        ending = self.ending
+        return STREAMING_NOTE if ending is None else ending.note
 
 
 def title_from(question: str) -> str:

@@ -1,7 +1,9 @@
 """The websocket protocol of `/ws/chat/`: client frames parsed and checked, server frames built.
 
 Everything a client can get wrong is caught here and becomes a `ProtocolError` with a short
-code and a sentence for a person; the consumer turns it into an `error` frame.
+code and a sentence for a person; that and any other `Refusal` becomes an `error` frame. The
+final frame of a reply is built here alone, from its `Ending`, whether the reply ended just
+now or long ago.
 """
 
 from __future__ import annotations
@@ -13,14 +15,26 @@ from typing import Any
 
 from django.conf import settings
 
+from chat.endings import Ending
+
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
 
 
-class ProtocolError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+class Refusal(Exception):
+    """Something a client asked for that is not done; it gets an `error` frame, nothing else."""
+
+    def __init__(self, code: str, message: str, reply: str | None = None) -> None:
         self.code = code
         self.message = message
+        self.reply = reply
         super().__init__(message)
+
+    def frame(self) -> dict[str, Any]:
+        return error(self.reply, self.code, self.message)
+
+
+class ProtocolError(Refusal):
+    """A frame that breaks the protocol's rules."""
 
 
 @dataclass(frozen=True)
@@ -153,16 +167,28 @@ def start(
     }
 
 
+def final(reply: str, ending: Ending) -> dict[str, Any]:
+    """The last frame of a reply: `done`, or `error` for one that failed, with all of its text."""
+    facts = {
+        "provider": ending.provider,
+        "model": ending.model,
+        "usage": ending.usage,
+        "usage_reported": ending.usage_reported,
+        "stats": ending.stats,
+        "text": ending.text,
+        "note": ending.note,
+    }
+    if ending.status == "failed":
+        return {**error(reply, ending.error_code or "failed", ending.error_message or ""), **facts}
+    return {"type": "done", "reply": reply, "finish_reason": ending.finish_reason, **facts}
+
+
 def delta(reply: str, seq: int, content: str) -> dict[str, Any]:
     return {"type": "delta", "reply": reply, "seq": seq, "content": content}
 
 
 def html(reply: str, upto: int, markup: str) -> dict[str, Any]:
     return {"type": "html", "reply": reply, "upto": upto, "html": markup}
-
-
-def done(reply: str, finish_reason: str, **facts: Any) -> dict[str, Any]:
-    return {"type": "done", "reply": reply, "finish_reason": finish_reason, **facts}
 
 
 def error(reply: str | None, code: str, message: str) -> dict[str, Any]:

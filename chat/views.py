@@ -10,12 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
-from chat.conversations import (
-    ConversationNotFound,
-    export_markdown,
-    get_conversation,
-    list_conversations,
-)
+from chat.conversations import ConversationNotFound, get_conversation, list_conversations
+from chat.export import export_markdown
 from chat.models import Conversation, Turn
 from chat.rendering import render_markdown
 
@@ -57,7 +53,8 @@ def _shown(turn: Turn) -> dict[str, object]:
     return {
         "turn": turn,
         "html": render_markdown(turn.answer),
-        "stats": json.dumps(turn.stats or {}),
+        # What the stats line under the answer shows, as a final frame would tell it.
+        "stats": json.dumps({**(turn.stats or {}), "usage": turn.usage}),
     }
 
 

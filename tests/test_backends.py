@@ -1,4 +1,4 @@
-from chat.backends import Backend
+from chat.upstream.backends import Backend
 
 
 def test_the_settings_name_the_backend(settings):

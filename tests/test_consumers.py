@@ -542,3 +542,32 @@ async def test_a_provider_picked_on_the_page_answers_instead_of_the_configured_e
     assert frames[-1]["message"].startswith("g4f provider NoSuchProvider:")
     assert upstream.exchanges == []
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("script", "text"),
+    [
+        (Script(chunks=["All", " of it"], usage={"prompt_tokens": 5}), "All of it"),
+        (Script(chunks=["Half", " of it"], fault="malformed"), "Half of it"),
+        (Script(fault="http_500"), ""),
+    ],
+    ids=["done", "cut off", "never began"],
+)
+async def test_a_replys_final_frame_is_the_same_live_and_replayed_from_the_database(
+    upstream, script, text
+):
+    session = await new_session()
+    upstream.will_answer(script)
+    communicator = await connect(session)
+    await ask(communicator, "q")
+    live = (await receive_reply(communicator))[-1]
+    await communicator.disconnect()
+    await get_replies().log.forget(live["reply"])
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": live["reply"], "after": 0})
+    replayed = (await receive_reply(again))[-1]
+
+    assert replayed == live
+    assert live["text"] == text
+    await again.disconnect()

@@ -4,9 +4,11 @@ import threading
 import time
 import uuid
 
-from chat import following
-from chat.following import RENDER_SPACING, follow
-from chat.reply_log import Delta, MemoryReplyLog
+from chat.endings import Ending
+from chat.replies import following
+from chat.replies.following import RENDER_SPACING, Follower
+from chat.replies.log import Delta, ReplyInfo
+from chat.replies.memory_log import MemoryReplyLog
 
 RENDERING_TAKES = 0.02
 
@@ -20,18 +22,18 @@ async def test_a_slow_rendering_waits_ten_times_its_duration_before_the_next(mon
 
     monkeypatch.setattr(following, "render_markdown", slow_render)
     log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(reply, {"model": "m"})
+    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
     frames = []
 
     async def send(frame):
         frames.append((time.monotonic(), frame))
 
     began = time.monotonic()
-    follower = asyncio.create_task(follow(log, reply, -1, True, send))
+    follower = asyncio.create_task(Follower(log, reply, -1, True, send).run())
     for seq in range(40):
         await log.append(reply, Delta(seq, "x"))
         await asyncio.sleep(0.01)  # a paced upstream
-    await log.close(reply, {"type": "done", "reply": reply})
+    await log.close(reply, Ending(status="done", text="", model="m"))
     await follower
 
     renderings = [(at, frame) for at, frame in frames if frame["type"] == "html"]
@@ -57,9 +59,9 @@ async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, setti
 
     monkeypatch.setattr(following, "render_markdown", held_render)
     log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(reply, {"model": "m"})
+    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
     frames: asyncio.Queue = asyncio.Queue()
-    follower = asyncio.create_task(follow(log, reply, -1, True, frames.put))
+    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
     try:
         await log.append(reply, Delta(0, "x" * 5000))
         assert (await frames.get())["type"] == "start"
@@ -70,7 +72,7 @@ async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, setti
         arrived = await asyncio.wait_for(frames.get(), 5)
     finally:
         finish_rendering.set()
-    await log.close(reply, {"type": "done", "reply": reply})
+    await log.close(reply, Ending(status="done", text="", model="m"))
     await follower
     rest = [frames.get_nowait() for _ in range(frames.qsize())]
 

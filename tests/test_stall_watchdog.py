@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chat.stall_watchdog import Stalled, StallWatchdog
+from chat.upstream.watchdog import Stalled, StallWatchdog
 
 SHORT = 0.05
 

@@ -6,9 +6,9 @@ import math
 import pytest
 from g4f.requests import aiohttp as g4f_aiohttp
 
-from chat.backends import Backend
-from chat.completions import AsyncAnswerStream, astream_answer
-from chat.upstream_pool import close_pool, current_capacity, ensure_pool
+from chat.upstream.backends import Backend
+from chat.upstream.completions import AsyncAnswerStream, astream_answer
+from chat.upstream.pool import close_pool, current_capacity, ensure_pool
 from tests.upstream import Script
 
 # More than g4f's 20 connections per host, so the test fails if its cap still applies.

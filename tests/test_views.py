@@ -88,6 +88,7 @@ def test_stopped_and_failed_answers_are_kept_and_marked(client, session_key):
 
 def test_the_stats_of_an_answer_reach_the_page(client, session_key):
     stats = {"first_token_ms": 120, "total_ms": 900, "chunks_per_second": 31.5}
+    usage = {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
     conversation = conversation_of(
         session_key,
         {
@@ -96,6 +97,7 @@ def test_the_stats_of_an_answer_reach_the_page(client, session_key):
             "status": "done",
             "provider": "Custom",
             "stats": stats,
+            "usage": usage,
         },
     )
 
@@ -104,7 +106,7 @@ def test_the_stats_of_an_answer_reach_the_page(client, session_key):
     assert 'data-provider="Custom"' in page
     # PostgreSQL's jsonb keeps its own key order: compare what the page's script will parse.
     shown = re.search(r'class="stats" data-stats="([^"]*)"', page)[1]
-    assert json.loads(html.unescape(shown)) == stats
+    assert json.loads(html.unescape(shown)) == {**stats, "usage": usage}
 
 
 def test_a_page_opened_while_the_last_answer_streams_carries_the_reply_to_follow(

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chat.completions import Backend, CompletionError, Messages, astream_answer, stream_answer
+from chat.upstream.backends import Backend
+from chat.upstream.completions import Messages, astream_answer, stream_answer
+from chat.upstream.errors import CompletionError
 
 QUESTION = "Hey! How can I recursively list all files in a directory in Python?"
 

@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from chat.replies import get_replies
-from chat.upstream_pool import close_pool
+from chat.upstream.pool import close_pool
 
 
 async def shutdown() -> None:

@@ -18,9 +18,10 @@ from typing import Any
 from django.conf import settings
 
 from chat import protocol
+from chat.endings import interrupted
 from chat.models import Turn
 from chat.rendering import render_markdown
-from chat.reply_log import Delta, End, Entry, ReplyLog
+from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -29,90 +30,96 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 RENDER_SPACING = 10
 
 
-async def follow(log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
-    await log.join(reply)
-    try:
-        renderer = _Renderer(reply, send) if render else None
-        # A renderer needs the text before `after` too, so it reads the log from the start.
-        entries = log.entries(reply, -1 if renderer else after)
-        async with aclosing(entries):
-            # The start waits for the reply's first entry: by then the log knows which of
-            # several candidate backends is answering.
-            first = await anext(entries)
-            meta = await log.meta(reply) or {}
-            await send(
-                protocol.start(
-                    reply,
-                    meta.get("model", ""),
-                    meta.get("provider"),
-                    meta.get("conversation"),
-                    meta.get("question"),
-                )
-            )
-            await _forward(first, reply, after, renderer, send)
-            if renderer is None:
-                async for entry in entries:
-                    await _forward(entry, reply, after, None, send)
-            elif not isinstance(first, End):
-                await _forward_rendering(entries, reply, after, renderer, send)
-    finally:
-        await log.leave(reply)
+class Follower:
+    """Sends one reply's frames to one socket; `ended` once the reply's final frame is going out.
+
+    A socket that follows a reply may not ask again until the reply has ended; it learns that
+    here, not by looking at what it sends.
+    """
+
+    def __init__(self, log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
+        self.log = log
+        self.reply = reply
+        self.after = after
+        self.render = render
+        self.ended = False
+        self._send = send
+
+    async def run(self) -> None:
+        log, reply = self.log, self.reply
+        await log.join(reply)
+        try:
+            renderer = _Renderer(reply, self._send) if self.render else None
+            # A renderer needs the text before `after` too, so it reads the log from the start.
+            entries = log.entries(reply, -1 if renderer else self.after)
+            async with aclosing(entries):
+                # The start waits for the reply's first entry: by then the log knows which of
+                # several candidate backends is answering.
+                first = await anext(entries)
+                info = await log.info(reply)
+                if info is not None:
+                    await self._send(start_frame(info))
+                await self._forward(first, renderer)
+                if renderer is None:
+                    async for entry in entries:
+                        await self._forward(entry, None)
+                elif not isinstance(first, End):
+                    await self._forward_rendering(entries, renderer)
+        finally:
+            await log.leave(reply)
+
+    async def _forward_rendering(self, entries: AsyncIterator[Entry], renderer: _Renderer) -> None:
+        # Renderings run in a task of this follower's own: deltas go on while a long answer
+        # renders, and text that came just before the upstream paused is rendered during the
+        # pause.
+        renderings = asyncio.create_task(renderer.render_when_due())
+        try:
+            async for entry in entries:
+                await self._forward(entry, renderer)
+                if isinstance(entry, End):
+                    return
+        finally:
+            renderings.cancel()
+            await asyncio.gather(renderings, return_exceptions=True)
+
+    async def _forward(self, entry: Entry, renderer: _Renderer | None) -> None:
+        if isinstance(entry, Delta):
+            if renderer:
+                renderer.add(entry)
+            if entry.seq > self.after:
+                await self._send(protocol.delta(self.reply, entry.seq, entry.content))
+        else:
+            if renderer:
+                await renderer.send_rest()
+            self.ended = True
+            await self._send(protocol.final(self.reply, entry.ending))
 
 
-async def _forward_rendering(
-    entries: AsyncIterator[Entry], reply: str, after: int, renderer: _Renderer, send: Send
-) -> None:
-    # Renderings run in a task of this follower's own: deltas go on while a long answer
-    # renders, and text that came just before the upstream paused is rendered during the pause.
-    renderings = asyncio.create_task(renderer.render_when_due())
-    try:
-        async for entry in entries:
-            await _forward(entry, reply, after, renderer, send)
-            if isinstance(entry, End):
-                return
-    finally:
-        renderings.cancel()
-        await asyncio.gather(renderings, return_exceptions=True)
-
-
-async def _forward(
-    entry: Entry, reply: str, after: int, renderer: _Renderer | None, send: Send
-) -> None:
-    if isinstance(entry, Delta):
-        if renderer:
-            renderer.add(entry)
-        if entry.seq > after:
-            await send(protocol.delta(reply, entry.seq, entry.content))
-    else:
-        if renderer:
-            await renderer.send_rest()
-        await send(entry.frame)
+def start_frame(info: ReplyInfo) -> dict[str, Any]:
+    return protocol.start(info.reply, info.model, info.provider, info.conversation, info.question)
 
 
 async def replay_saved(turn: Turn, after: int, send: Send) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
     Saved text has no seqs: a client that has nothing gets it whole as delta 0; the final
-    frame carries the whole text too, for a client that already had part of it.
+    frame, the same as the live one, carries the whole text for a client that had part of it.
     """
-    reply, provider = turn.reply_id, turn.provider or None
+    reply = turn.reply_id
     await send(
-        protocol.start(reply, turn.model, provider, str(turn.conversation_id), turn.question)
+        protocol.start(
+            reply, turn.model, turn.provider or None, str(turn.conversation_id), turn.question
+        )
     )
     if after < 0 and turn.answer:
         await send(protocol.delta(reply, 0, turn.answer))
-    finish_reason = {Turn.Status.DONE: "stop", Turn.Status.STOPPED: "stopped"}.get(turn.status)
-    if finish_reason is not None:
-        final = protocol.done(reply, finish_reason, provider=provider, model=turn.model)
-    elif turn.status == Turn.Status.FAILED:
-        final = protocol.error(reply, "upstream_failed", turn.error or "The answer failed.")
-    else:
-        final = protocol.error(
-            reply,
-            "interrupted",
-            "The server restarted before this answer ended; its text so far is kept.",
-        )
-    await send({**final, "text": turn.answer, "stats": turn.stats or None})
+    ending = turn.ending or interrupted(
+        turn.answer,
+        turn.model,
+        turn.provider or None,
+        why="The server restarted before this answer ended",
+    )
+    await send(protocol.final(reply, ending))
 
 
 class _Renderer:

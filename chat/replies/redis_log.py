@@ -14,13 +14,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import redis.asyncio as redis
 from django.conf import settings
 
-from chat import protocol
-from chat.reply_log import Delta, End, Entry, ReplyLog
+from chat.endings import Ending, interrupted
+from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 
 PREFIX = "streamdemo:reply:"
 BLOCK_MS = 2_000
@@ -52,23 +51,27 @@ class RedisReplyLog(ReplyLog):
             }
         return client
 
-    async def open(self, reply: str, meta: dict[str, Any]) -> None:
+    async def open(self, info: ReplyInfo) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
+        reply = info.reply
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key(reply, "meta"), json.dumps(meta), ex=ttl)
+            pipe.set(_key(reply, "meta"), json.dumps(info.as_dict()), ex=ttl)
             pipe.set(_key(reply, "followers"), 0, ex=ttl)
             pipe.set(_key(reply, "alive"), 1, px=_lease_ms())
             await pipe.execute()
 
-    async def meta(self, reply: str) -> dict[str, Any] | None:
+    async def info(self, reply: str) -> ReplyInfo | None:
         raw = await self._redis.get(_key(reply, "meta"))
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else ReplyInfo(**json.loads(raw))
 
-    async def update_meta(self, reply: str, **fields: Any) -> None:
-        meta = {**(await self.meta(reply) or {}), **fields}
-        await self._redis.set(
-            _key(reply, "meta"), json.dumps(meta), ex=int(settings.STREAMDEMO_REPLY_TTL)
-        )
+    async def answered_by(self, reply: str, provider: str | None) -> None:
+        info = await self.info(reply)
+        if info is not None:
+            await self._redis.set(
+                _key(reply, "meta"),
+                json.dumps(info.answered_by(provider).as_dict()),
+                ex=int(settings.STREAMDEMO_REPLY_TTL),
+            )
 
     async def append(self, reply: str, delta: Delta) -> None:
         await self._redis.xadd(
@@ -78,10 +81,10 @@ class RedisReplyLog(ReplyLog):
             approximate=False,
         )
 
-    async def close(self, reply: str, frame: dict[str, Any]) -> None:
+    async def close(self, reply: str, ending: Ending) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(_key(reply), {"end": json.dumps(frame)})
+            pipe.xadd(_key(reply), {"end": json.dumps(ending.as_dict())})
             pipe.set(_key(reply, "ended"), 1, ex=ttl)
             for suffix in ("", "meta", "followers"):
                 pipe.expire(_key(reply, suffix), ttl)
@@ -107,7 +110,7 @@ class RedisReplyLog(ReplyLog):
                 for message_id, fields in messages:
                     last_id = message_id
                     if "end" in fields:
-                        yield End(json.loads(fields["end"]))
+                        yield End(Ending.from_dict(json.loads(fields["end"])))
                         return
                     seq = int(fields["seq"])
                     if seq > after:
@@ -156,13 +159,15 @@ class RedisReplyLog(ReplyLog):
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
         # Of several followers that notice at once, the one that sets `ended` writes the end.
         if await self._redis.set(_key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
-            frame = protocol.error(
-                reply,
-                "interrupted",
-                "The server answering this stopped before the answer ended; "
-                "the text so far is kept.",
+            info = await self.info(reply)
+            entries = await self._redis.xrange(_key(reply))
+            ending = interrupted(
+                "".join(fields.get("content", "") for _id, fields in entries),
+                model=info.model if info else "",
+                provider=info.provider if info else None,
+                why="The server answering this stopped before the answer ended",
             )
-            await self._redis.xadd(_key(reply), {"end": json.dumps(frame)})
+            await self._redis.xadd(_key(reply), {"end": json.dumps(ending.as_dict())})
 
 
 def _lease_ms() -> int:

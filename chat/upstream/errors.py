@@ -17,7 +17,7 @@ import g4f.errors
 import requests
 
 if TYPE_CHECKING:
-    from chat.backends import Backend
+    from chat.upstream.backends import Backend
 
 
 class CompletionError(Exception):
@@ -40,6 +40,13 @@ def translated(backend: Backend) -> Iterator[None]:
     except Exception as error:
         code, cause = classify(error)
         raise CompletionError(code, cause, backend) from error
+
+
+def stalled(backend: Backend, seconds: float, *, started: bool) -> CompletionError:
+    """The error for an upstream that went quiet, before or after the answer began."""
+    if started:
+        return CompletionError("stalled", f"the answer stalled: nothing for {seconds:g} s", backend)
+    return CompletionError("first_token_timeout", f"no answer began within {seconds:g} s", backend)
 
 
 # What g4f raises for an HTTP status it did not like (auth failures are not ResponseErrors).

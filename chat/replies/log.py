@@ -1,0 +1,96 @@
+"""The reply log: what a reply is, every delta of it with its index, then how it ended.
+
+A reply outlives the socket that asked for it, so its text lives here and not in any socket:
+followers replay it from any index and then wait for the live tail. This module holds the
+log's entries and its interface; `memory_log` keeps it inside the process and `redis_log` in
+Redis Streams, so that another worker process can follow it too.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from chat.endings import Ending
+
+
+@dataclass(frozen=True)
+class ReplyInfo:
+    """What a follower needs to know of a reply before its text: what its `start` frame says,
+    and whose it is."""
+
+    reply: str
+    session: str
+    conversation: str
+    question: str
+    model: str
+    provider: str | None
+
+    def answered_by(self, provider: str | None) -> ReplyInfo:
+        return replace(self, provider=provider)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Delta:
+    seq: int
+    content: str
+
+
+@dataclass(frozen=True)
+class End:
+    ending: Ending
+
+
+Entry = Delta | End
+
+
+class ReplyLog(ABC):
+    @abstractmethod
+    async def open(self, info: ReplyInfo) -> None:
+        """Begin the log of a reply."""
+
+    @abstractmethod
+    async def info(self, reply: str) -> ReplyInfo | None:
+        """What the log knows of a reply; None once it has forgotten it, or never had it."""
+
+    @abstractmethod
+    async def answered_by(self, reply: str, provider: str | None) -> None:
+        """Record which of several candidate backends is answering."""
+
+    @abstractmethod
+    async def append(self, reply: str, delta: Delta) -> None: ...
+
+    @abstractmethod
+    async def close(self, reply: str, ending: Ending) -> None:
+        """Record how the reply ended; followers end after it."""
+
+    @abstractmethod
+    async def has_ended(self, reply: str) -> bool: ...
+
+    @abstractmethod
+    async def forget(self, reply: str) -> None:
+        """Drop the reply from the log (the database still has its text)."""
+
+    @abstractmethod
+    def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+        """Every delta with seq > `after`, then the live tail, then the `End`."""
+
+    @abstractmethod
+    async def join(self, reply: str) -> None:
+        """A socket starts following the reply."""
+
+    @abstractmethod
+    async def leave(self, reply: str) -> None: ...
+
+    @abstractmethod
+    async def request_stop(self, reply: str) -> None: ...
+
+    @abstractmethod
+    async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
+        """Return "stop" once a stop is asked for, or "abandoned" once no socket has followed
+        the reply for `grace` seconds; never returns while the reply is wanted."""

@@ -1,0 +1,125 @@
+"""The reply log inside this process, used when no `REDIS_URL` is set.
+
+Ended replies are forgotten after `STREAMDEMO_REPLY_TTL`; the database answers for them then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from chat.endings import Ending
+from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+
+
+@dataclass
+class _Record:
+    info: ReplyInfo
+    deltas: list[str] = field(default_factory=list)
+    ending: Ending | None = None
+    ended_at: float | None = None
+    followers: int = 0
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    followers_changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def notify(self, attribute: str = "changed") -> None:
+        # Waiters hold the old event; replacing it before setting wakes each of them once.
+        old = getattr(self, attribute)
+        setattr(self, attribute, asyncio.Event())
+        old.set()
+
+
+class MemoryReplyLog(ReplyLog):
+    def __init__(self) -> None:
+        self._records: dict[str, _Record] = {}
+
+    async def open(self, info: ReplyInfo) -> None:
+        self._forget_expired()
+        self._records[info.reply] = _Record(info=info)
+
+    async def info(self, reply: str) -> ReplyInfo | None:
+        record = self._records.get(reply)
+        return None if record is None else record.info
+
+    async def answered_by(self, reply: str, provider: str | None) -> None:
+        record = self._records[reply]
+        record.info = record.info.answered_by(provider)
+
+    async def append(self, reply: str, delta: Delta) -> None:
+        record = self._records[reply]
+        record.deltas.append(delta.content)
+        record.notify()
+
+    async def close(self, reply: str, ending: Ending) -> None:
+        record = self._records[reply]
+        record.ending, record.ended_at = ending, time.monotonic()
+        record.notify()
+
+    async def has_ended(self, reply: str) -> bool:
+        record = self._records.get(reply)
+        return record is None or record.ending is not None
+
+    async def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+        record = self._records[reply]
+        seq = after + 1
+        while True:
+            changed = record.changed
+            while seq < len(record.deltas):
+                yield Delta(seq, record.deltas[seq])
+                seq += 1
+            if record.ending is not None:
+                yield End(record.ending)
+                return
+            await changed.wait()
+
+    async def join(self, reply: str) -> None:
+        record = self._records[reply]
+        record.followers += 1
+        record.notify("followers_changed")
+
+    async def leave(self, reply: str) -> None:
+        record = self._records.get(reply)
+        if record is not None:
+            record.followers -= 1
+            record.notify("followers_changed")
+
+    async def request_stop(self, reply: str) -> None:
+        record = self._records.get(reply)
+        if record is not None:
+            record.stop.set()
+
+    async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
+        record = self._records[reply]
+        stop = asyncio.ensure_future(record.stop.wait())
+        try:
+            while True:
+                timeout = None if record.followers > 0 else grace
+                change = asyncio.ensure_future(record.followers_changed.wait())
+                finished, _ = await asyncio.wait(
+                    {stop, change}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                change.cancel()
+                if stop in finished:
+                    return "stop"
+                if not finished and record.followers <= 0:
+                    return "abandoned"
+        finally:
+            stop.cancel()
+
+    async def forget(self, reply: str) -> None:
+        self._records.pop(reply, None)
+
+    def _forget_expired(self) -> None:
+        cutoff = time.monotonic() - settings.STREAMDEMO_REPLY_TTL
+        expired = [
+            key
+            for key, record in self._records.items()
+            if record.ended_at is not None and record.ended_at < cutoff
+        ]
+        for key in expired:
+            del self._records[key]

@@ -1,0 +1,161 @@
+"""Replies that outlive the socket that asked for them.
+
+`Replies.start` stores the question as a new turn and answers it in a task this process owns,
+not the socket: the task streams from `astream_answer` into the reply log until the answer
+ends, a stop is asked for (from any socket following it), or nobody has followed it for
+`STREAMDEMO_REPLY_GRACE_SECONDS`. However it ends, the task makes the reply's `Ending`, closes
+the log with it and has `conversations` save it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError
+
+from chat import conversations
+from chat.endings import STOPPED, Ending
+from chat.protocol import Ask, Refusal
+from chat.replies.log import Delta, ReplyInfo, ReplyLog
+from chat.replies.stopwatch import Stopwatch
+from chat.upstream.backends import Backend
+from chat.upstream.completions import Messages, astream_answer
+from chat.upstream.errors import CompletionError
+
+logger = logging.getLogger(__name__)
+
+
+class Replies:
+    """The owner of every reply task in this process."""
+
+    def __init__(self, log: ReplyLog) -> None:
+        self.log = log
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def running(self) -> int:
+        loop = asyncio.get_running_loop()
+        return sum(1 for t in self._tasks.values() if not t.done() and t.get_loop() is loop)
+
+    async def start(self, ask: Ask, session: str) -> str:
+        """Store the question as a new turn, start answering it, and return the reply's id.
+
+        `Refusal` when the process already streams its limit of replies, when the id the client
+        chose is taken, or when the conversation is not the session's.
+        """
+        if self.running() >= settings.STREAMDEMO_MAX_REPLIES:
+            raise Refusal("busy", "The server is answering too many questions: try again soon.")
+        reply = ask.reply or uuid.uuid4().hex
+        if ask.reply and await self.log.info(reply) is not None:
+            raise Refusal("duplicate_reply", "That reply id is already in use.", reply)
+        backend = Backend.from_settings(model=ask.model, provider=ask.provider)
+        try:
+            conversation, messages = await conversations.begin_turn(
+                session_key=session,
+                conversation_id=ask.conversation,
+                question=ask.question,
+                model=backend.model,
+                provider=backend.label,
+                reply_id=reply,
+                regenerate=ask.regenerate,
+            )
+        except conversations.ConversationNotFound:
+            raise Refusal("not_found", "There is no such conversation.") from None
+        except IntegrityError:
+            raise Refusal("duplicate_reply", "That reply id is already in use.", reply) from None
+        info = ReplyInfo(reply, session, conversation, ask.question, backend.model, backend.label)
+        await self.log.open(info)
+        task = asyncio.create_task(self._run(info, backend, messages), name=reply)
+        self._tasks[reply] = task
+        task.add_done_callback(lambda _: self._tasks.pop(reply, None))
+        return reply
+
+    async def owned(self, reply: str, session: str) -> ReplyInfo | None:
+        """The reply, if the log has it and it is the session's."""
+        info = await self.log.info(reply)
+        return info if info is not None and info.session == session else None
+
+    async def stop(self, reply: str) -> None:
+        await self.log.request_stop(reply)
+
+    async def until_idle(self) -> None:
+        """Wait for this loop's replies to end (they end by themselves, or by stop or grace)."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *[t for t in self._tasks.values() if t.get_loop() is loop], return_exceptions=True
+        )
+
+    async def shutdown(self) -> None:
+        """End every reply now, as stopped; each is saved with its text so far."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
+        relay = asyncio.create_task(self._relay(info, backend, messages))
+        watch = asyncio.create_task(
+            self.log.until_stopped_or_abandoned(info.reply, settings.STREAMDEMO_REPLY_GRACE_SECONDS)
+        )
+        try:
+            await asyncio.wait({relay, watch}, return_when=asyncio.FIRST_COMPLETED)
+            if watch.done() and not watch.cancelled() and watch.exception() is None:
+                logger.info("reply %s ends early: %s", info.reply, watch.result())
+        finally:
+            for task in (relay, watch):
+                task.cancel()
+            await asyncio.gather(relay, watch, return_exceptions=True)
+
+    async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
+        reply = info.reply
+        clock = Stopwatch()
+        parts: list[str] = []
+        stream = astream_answer(messages, backend)
+        ending: Ending | None = None
+        try:
+            async for content in stream:
+                if not parts and stream.used is not None and stream.used.label != backend.label:
+                    # Of several candidates, the start frame names the one that answered.
+                    await self.log.answered_by(reply, stream.used.label)
+                clock.chunk()
+                await self.log.append(reply, Delta(len(parts), content))
+                parts.append(content)
+            outcome = stream.outcome
+            ending = Ending(
+                status="done",
+                text="".join(parts),
+                model=outcome.model if outcome else backend.model,
+                provider=outcome.provider if outcome else backend.label,
+                finish_reason=outcome.finish_reason if outcome else "stop",
+                stats=clock.stats(),
+                usage=outcome.usage if outcome else None,
+                usage_reported=outcome.usage_reported if outcome else False,
+            )
+        except asyncio.CancelledError:
+            await stream.aclose()
+            ending = Ending(
+                status="stopped",
+                text="".join(parts),
+                model=backend.model,
+                provider=(stream.used or backend).label,
+                finish_reason=STOPPED,
+                stats=clock.stats(),
+            )
+            raise
+        except CompletionError as error:
+            logger.warning("reply %s failed: %s", reply, error)
+            ending = Ending(
+                status="failed",
+                text="".join(parts),
+                model=backend.model,
+                provider=(stream.used or backend).label,
+                error_code=error.code,
+                error_message=str(error),
+                stats=clock.stats(),
+            )
+        finally:
+            if ending is not None:
+                await self.log.close(reply, ending)
+                await conversations.end_turn(reply, ending)
