@@ -131,4 +131,5 @@ def browser_session(scope: dict[str, Any]) -> str | None:
     cookie = scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
     if not cookie:
         return None
-    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie).session_key
+    key = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie).session_key
+    return str(key) if key else None

@@ -14,6 +14,6 @@ def export_markdown(conversation: Conversation) -> str:
             Turn.Status.STOPPED: "\n\n*(stopped)*",
             Turn.Status.FAILED: f"\n\n*(cut off: {turn.error or 'the reply failed'})*",
             Turn.Status.STREAMING: "\n\n*(still being written)*",
-        }.get(turn.status, "")
+        }.get(Turn.Status(turn.status), "")
         parts.append(f"## Answer\n\n{turn.answer.strip()}{note}\n")
     return "\n".join(parts)

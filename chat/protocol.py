@@ -147,11 +147,11 @@ def _optional_text(frame: dict[str, Any], key: str) -> str | None:
 
 
 def allowed_models() -> list[str]:
-    return settings.STREAMDEMO_MODELS
+    return list(settings.STREAMDEMO_MODELS)
 
 
 def allowed_providers() -> list[str]:
-    return settings.STREAMDEMO_PROVIDERS
+    return list(settings.STREAMDEMO_PROVIDERS)
 
 
 def start(

@@ -64,7 +64,7 @@ def _session_key(request: HttpRequest) -> str:
         # An empty session is never saved nor sent as a cookie, so give it something to hold.
         request.session["chat"] = True
         request.session.save()
-    return request.session.session_key
+    return str(request.session.session_key)
 
 
 def _own_conversation(request: HttpRequest, conversation_id: uuid.UUID) -> Conversation:

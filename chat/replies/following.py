@@ -142,7 +142,7 @@ class _Renderer:
         """Seconds until the unrendered text should be rendered; None when there is none."""
         if self.sent_upto >= len(self.parts) - 1:
             return None
-        interval = max(settings.STREAMDEMO_RENDER_INTERVAL, RENDER_SPACING * self.took)
+        interval = max(float(settings.STREAMDEMO_RENDER_INTERVAL), RENDER_SPACING * self.took)
         return max(0.0, self.sent_at + interval - time.monotonic())
 
     async def send_rest(self) -> None:

@@ -23,11 +23,11 @@ def shut_down_with_daphne() -> None:
     """Under daphne, run `shutdown` on its event loop before the reactor stops."""
     reactor = sys.modules.get("twisted.internet.reactor")
     loop = getattr(reactor, "_asyncioEventloop", None)
-    if loop is None:
+    if reactor is None or loop is None:
         return
     from twisted.internet.defer import Deferred
 
-    def before_shutdown() -> Deferred:
+    def before_shutdown() -> Deferred[None]:
         return Deferred.fromFuture(asyncio.ensure_future(shutdown(), loop=loop))
 
     reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)

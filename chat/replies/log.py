@@ -9,7 +9,7 @@ Redis Streams, so that another worker process can follow it too.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -77,7 +77,7 @@ class ReplyLog(ABC):
         """Drop the reply from the log (the database still has its text)."""
 
     @abstractmethod
-    def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+    def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         """Every delta with seq > `after`, then the live tail, then the `End`."""
 
     @abstractmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -64,7 +64,7 @@ class MemoryReplyLog(ReplyLog):
         record = self._records.get(reply)
         return record is None or record.ending is not None
 
-    async def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         record = self._records[reply]
         seq = after + 1
         while True:

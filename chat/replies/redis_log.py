@@ -13,13 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from typing import cast
 
 import redis.asyncio as redis
 from django.conf import settings
 
 from chat.endings import Ending, interrupted
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+
+# What XRANGE and XREAD answer, with responses decoded: (id, fields) of each entry, by stream.
+StreamEntries = list[tuple[str, dict[str, str]]]
+Streams = list[tuple[str, StreamEntries]]
 
 PREFIX = "streamdemo:reply:"
 BLOCK_MS = 2_000
@@ -97,11 +102,12 @@ class RedisReplyLog(ReplyLog):
     async def has_ended(self, reply: str) -> bool:
         return bool(await self._redis.exists(_key(reply, "ended")))
 
-    async def entries(self, reply: str, after: int) -> AsyncIterator[Entry]:
+    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         last_id = "0-0"
         while True:
-            answer = await self._redis.xread(
-                {_key(reply): last_id}, block=self._block_ms, count=500
+            answer = cast(
+                Streams,
+                await self._redis.xread({_key(reply): last_id}, block=self._block_ms, count=500),
             )
             if not answer and await self._orphaned(reply):
                 await self._end_orphan(reply)
@@ -160,7 +166,7 @@ class RedisReplyLog(ReplyLog):
         # Of several followers that notice at once, the one that sets `ended` writes the end.
         if await self._redis.set(_key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
             info = await self.info(reply)
-            entries = await self._redis.xrange(_key(reply))
+            entries = cast(StreamEntries, await self._redis.xrange(_key(reply)))
             ending = interrupted(
                 "".join(fields.get("content", "") for _id, fields in entries),
                 model=info.model if info else "",
