@@ -22,13 +22,14 @@ class Ending:
 
     A reply is `done` with the backend's `finish_reason` ("stop", "length", …), `stopped` by a
     reader, or `failed` with an `error_code` and an `error_message` for a person. Whatever
-    text came before the end is kept in every case. `usage` is the backend's token count, or
-    an estimate when `usage_reported` is false.
+    text, and whatever thinking (`reasoning`), came before the end is kept in every case.
+    `usage` is the backend's token count, or an estimate when `usage_reported` is false.
     """
 
     status: Status
     text: str
     model: str
+    reasoning: str = ""
     provider: str | None = None
     finish_reason: str | None = None
     error_code: str | None = None
@@ -60,11 +61,14 @@ class Ending:
 STREAMING_NOTE = "Still being written…"
 
 
-def interrupted(text: str, model: str, provider: str | None, why: str) -> Ending:
+def interrupted(
+    text: str, model: str, provider: str | None, why: str, reasoning: str = ""
+) -> Ending:
     """The end of a reply whose server stopped before the answer ended."""
     return Ending(
         status="failed",
         text=text,
+        reasoning=reasoning,
         model=model,
         provider=provider,
         error_code="interrupted",

@@ -37,6 +37,8 @@ class Turn(models.Model):
     reply_id = models.CharField(max_length=64, unique=True)
     question = models.TextField()
     answer = models.TextField(blank=True, default="")
+    # The thinking a reasoning model did before the answer: shown, never sent back to it.
+    reasoning = models.TextField(blank=True, default="")
     # How the reply ended, field for field as its `Ending` says (empty while it streams).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     finish_reason = models.CharField(max_length=32, blank=True, default="")
@@ -64,6 +66,7 @@ class Turn(models.Model):
         return Ending(
             status=self.status,  # type: ignore[arg-type]  # a Status value other than streaming
             text=self.answer,
+            reasoning=self.reasoning,
             model=self.model,
             provider=self.provider or None,
             finish_reason=self.finish_reason or None,
@@ -80,6 +83,7 @@ class Turn(models.Model):
         return {
             "status": ending.status,
             "answer": ending.text,
+            "reasoning": ending.reasoning,
             "model": ending.model,
             "provider": ending.provider or "",
             "finish_reason": ending.finish_reason or "",

@@ -176,6 +176,7 @@ def final(reply: str, ending: Ending) -> dict[str, Any]:
         "usage_reported": ending.usage_reported,
         "stats": ending.stats,
         "text": ending.text,
+        "reasoning": ending.reasoning,
         "note": ending.note,
     }
     if ending.status == "failed":
@@ -183,8 +184,10 @@ def final(reply: str, ending: Ending) -> dict[str, Any]:
     return {"type": "done", "reply": reply, "finish_reason": ending.finish_reason, **facts}
 
 
-def delta(reply: str, seq: int, content: str) -> dict[str, Any]:
-    return {"type": "delta", "reply": reply, "seq": seq, "content": content}
+def delta(reply: str, seq: int, content: str, *, reasoning: bool = False) -> dict[str, Any]:
+    """A piece of the answer, or, as a `reasoning` frame, of the thinking before it."""
+    kind = "reasoning" if reasoning else "delta"
+    return {"type": kind, "reply": reply, "seq": seq, "content": content}
 
 
 def html(reply: str, upto: int, markup: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ CONCURRENT = 30
 
 
 async def first_delta(stream: AsyncAnswerStream) -> str:
-    return await anext(aiter(stream))
+    return (await anext(aiter(stream))).text
 
 
 def ask(upstream) -> AsyncAnswerStream:
@@ -93,7 +93,7 @@ async def test_answers_stream_whole_through_the_pool(upstream, limit):
     await ensure_pool(limit)
     upstream.will_answer(Script(chunks=["a", "b", "c"]))
 
-    deltas = [content async for content in ask(upstream)]
+    deltas = [piece.text async for piece in ask(upstream)]
 
     assert deltas == ["a", "b", "c"]
     await close_pool()

@@ -37,6 +37,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="turn",
+            name="reasoning",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.AddField(
+            model_name="turn",
             name="usage",
             field=models.JSONField(blank=True, null=True),
         ),

@@ -84,10 +84,12 @@ class Follower:
 
     async def _forward(self, entry: Entry, renderer: _Renderer | None) -> None:
         if isinstance(entry, Delta):
-            if renderer:
+            if renderer and not entry.reasoning:
                 renderer.add(entry)
             if entry.seq > self.after:
-                await self._send(protocol.delta(self.reply, entry.seq, entry.content))
+                await self._send(
+                    protocol.delta(self.reply, entry.seq, entry.content, reasoning=entry.reasoning)
+                )
         else:
             if renderer:
                 await renderer.send_rest()
@@ -102,8 +104,9 @@ def start_frame(info: ReplyInfo) -> dict[str, Any]:
 async def replay_saved(turn: Turn, after: int, send: Send) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
-    Saved text has no seqs: a client that has nothing gets it whole as delta 0; the final
-    frame, the same as the live one, carries the whole text for a client that had part of it.
+    Saved text has no seqs: a client that has nothing gets the thinking and the answer each
+    whole, as one `reasoning` and one `delta` frame; the final frame, the same as the live one,
+    carries the whole text for a client that had part of it.
     """
     reply = turn.reply_id
     await send(
@@ -111,13 +114,19 @@ async def replay_saved(turn: Turn, after: int, send: Send) -> None:
             reply, turn.model, turn.provider or None, str(turn.conversation_id), turn.question
         )
     )
-    if after < 0 and turn.answer:
-        await send(protocol.delta(reply, 0, turn.answer))
+    if after < 0:
+        seq = 0
+        if turn.reasoning:
+            await send(protocol.delta(reply, seq, turn.reasoning, reasoning=True))
+            seq += 1
+        if turn.answer:
+            await send(protocol.delta(reply, seq, turn.answer))
     ending = turn.ending or interrupted(
         turn.answer,
         turn.model,
         turn.provider or None,
         why="The server restarted before this answer ended",
+        reasoning=turn.reasoning,
     )
     await send(protocol.final(reply, ending))
 

@@ -35,10 +35,13 @@ class ReplyInfo:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delta:
+    """One piece of the reply: of its answer, or of the thinking that came before it."""
+
     seq: int
     content: str
+    reasoning: bool = False
 
 
 @dataclass(frozen=True)

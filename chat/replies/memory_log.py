@@ -19,7 +19,7 @@ from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 @dataclass
 class _Record:
     info: ReplyInfo
-    deltas: list[str] = field(default_factory=list)
+    deltas: list[Delta] = field(default_factory=list)
     ending: Ending | None = None
     ended_at: float | None = None
     followers: int = 0
@@ -52,7 +52,7 @@ class MemoryReplyLog(ReplyLog):
 
     async def append(self, reply: str, delta: Delta) -> None:
         record = self._records[reply]
-        record.deltas.append(delta.content)
+        record.deltas.append(delta)
         record.notify()
 
     async def close(self, reply: str, ending: Ending) -> None:
@@ -70,7 +70,7 @@ class MemoryReplyLog(ReplyLog):
         while True:
             changed = record.changed
             while seq < len(record.deltas):
-                yield Delta(seq, record.deltas[seq])
+                yield record.deltas[seq]
                 seq += 1
             if record.ending is not None:
                 yield End(record.ending)

@@ -79,9 +79,12 @@ class RedisReplyLog(ReplyLog):
             )
 
     async def append(self, reply: str, delta: Delta) -> None:
+        fields = {"seq": delta.seq, "content": delta.content}
+        if delta.reasoning:
+            fields["reasoning"] = 1
         await self._redis.xadd(
             _key(reply),
-            {"seq": delta.seq, "content": delta.content},
+            fields,  # type: ignore[arg-type]  # redis-py takes ints as field values
             maxlen=settings.STREAMDEMO_REPLY_MAX_DELTAS,
             approximate=False,
         )
@@ -120,7 +123,7 @@ class RedisReplyLog(ReplyLog):
                         return
                     seq = int(fields["seq"])
                     if seq > after:
-                        yield Delta(seq, fields["content"])
+                        yield Delta(seq, fields["content"], "reasoning" in fields)
 
     async def join(self, reply: str) -> None:
         await self._redis.incr(_key(reply, "followers"))
@@ -166,9 +169,12 @@ class RedisReplyLog(ReplyLog):
         # Of several followers that notice at once, the one that sets `ended` writes the end.
         if await self._redis.set(_key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
             info = await self.info(reply)
-            entries = cast(StreamEntries, await self._redis.xrange(_key(reply)))
+            entries = [
+                fields for _id, fields in cast(StreamEntries, await self._redis.xrange(_key(reply)))
+            ]
             ending = interrupted(
-                "".join(fields.get("content", "") for _id, fields in entries),
+                "".join(fields["content"] for fields in entries if "reasoning" not in fields),
+                reasoning="".join(fields["content"] for fields in entries if "reasoning" in fields),
                 model=info.model if info else "",
                 provider=info.provider if info else None,
                 why="The server answering this stopped before the answer ended",

@@ -19,8 +19,8 @@ from django.db import IntegrityError
 from chat import conversations
 from chat.endings import STOPPED, Ending
 from chat.protocol import Ask, Refusal
-from chat.replies.log import Delta, ReplyInfo, ReplyLog
-from chat.replies.stopwatch import Stopwatch
+from chat.replies.log import ReplyInfo, ReplyLog
+from chat.replies.transcript import Transcript
 from chat.upstream.backends import Backend
 from chat.upstream.completions import Messages, astream_answer
 from chat.upstream.errors import CompletionError
@@ -110,50 +110,43 @@ class Replies:
 
     async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
         reply = info.reply
-        clock = Stopwatch()
-        parts: list[str] = []
+        transcript = Transcript()
         stream = astream_answer(messages, backend)
         ending: Ending | None = None
         try:
-            async for content in stream:
-                if not parts and stream.used is not None and stream.used.label != backend.label:
+            async for piece in stream:
+                if transcript.seq < 0 and stream.used and stream.used.label != backend.label:
                     # Of several candidates, the start frame names the one that answered.
                     await self.log.answered_by(reply, stream.used.label)
-                clock.chunk()
-                await self.log.append(reply, Delta(len(parts), content))
-                parts.append(content)
+                await self.log.append(reply, transcript.add(piece))
             outcome = stream.outcome
-            ending = Ending(
+            assert outcome is not None  # a stream that ends without an error has judged its end
+            ending = transcript.ending(
                 status="done",
-                text="".join(parts),
-                model=outcome.model if outcome else backend.model,
-                provider=outcome.provider if outcome else backend.label,
-                finish_reason=outcome.finish_reason if outcome else "stop",
-                stats=clock.stats(),
-                usage=outcome.usage if outcome else None,
-                usage_reported=outcome.usage_reported if outcome else False,
+                model=outcome.model,
+                provider=outcome.provider,
+                finish_reason=outcome.finish_reason,
+                usage=outcome.usage,
+                usage_reported=outcome.usage_reported,
             )
         except asyncio.CancelledError:
             await stream.aclose()
-            ending = Ending(
+            ending = transcript.ending(
                 status="stopped",
-                text="".join(parts),
                 model=backend.model,
                 provider=(stream.used or backend).label,
                 finish_reason=STOPPED,
-                stats=clock.stats(),
             )
             raise
         except CompletionError as error:
-            logger.warning("reply %s failed: %s", reply, error)
-            ending = Ending(
+            # What the backend sent, exactly, is in the cause: for this log, not for the reader.
+            logger.warning("reply %s failed: %s (%r)", reply, error, error.__cause__)
+            ending = transcript.ending(
                 status="failed",
-                text="".join(parts),
                 model=backend.model,
                 provider=(stream.used or backend).label,
                 error_code=error.code,
                 error_message=str(error),
-                stats=clock.stats(),
             )
         finally:
             if ending is not None:

@@ -7,6 +7,7 @@ candidates tried in order until one starts streaming.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -50,6 +51,17 @@ class Backend:
     def label(self) -> str | None:
         """The provider as frames report it; None while g4f will choose."""
         return self.base_url or self.provider or None
+
+    def problem(self) -> str | None:
+        """What is wrong with the backend as configured, in a sentence; None when nothing is."""
+        for url in _split(self.base_url or ""):
+            parsed = urlsplit(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                return (
+                    f"The base URL {url!r} must start with http:// or https:// "
+                    f"(for instance http://{url.split('://')[-1]})."
+                )
+        return None
 
     def describe(self) -> str:
         if self.base_url:

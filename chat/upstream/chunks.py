@@ -1,44 +1,44 @@
-"""What g4f's chunk objects say: the answer's text, and, in the last ones, how it ended."""
+"""What g4f's chunk objects say: a piece of the answer or of its thinking, and how it ended."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from chat.upstream.backends import Backend
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A delta of the answer's text, or of the thinking that came before it."""
+
+    text: str
+    reasoning: bool = False
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the last chunks said of an answer that ended."""
-
-    provider: str | None
-    model: str
-    finish_reason: str
-    usage: dict[str, int] | None
-    usage_reported: bool
-
-
-def read_chunk(chunk: Any, backend: Backend) -> tuple[str | None, Outcome | None]:
-    """The chunk's text, and the answer's outcome when the chunk says the answer ended."""
-    choice = chunk.choices[0]
-    if choice.finish_reason is None:
-        return choice.delta.content, None
-    usage = _usage(getattr(chunk, "usage", None))
-    outcome = Outcome(
-        provider=backend.base_url or getattr(chunk, "provider", None) or backend.label,
-        model=getattr(chunk, "model", None) or backend.model,
-        finish_reason=choice.finish_reason,
-        usage=usage,
-        usage_reported=usage is not None,
-    )
-    return choice.delta.content, outcome
+def read_chunk(chunk: Any) -> Piece | None:
+    """The piece of the answer a chunk carries, if any."""
+    delta = chunk.choices[0].delta
+    if delta.content:
+        return Piece(delta.content)
+    reasoning = getattr(delta, "reasoning", None)
+    if reasoning:
+        return Piece(reasoning, reasoning=True)
+    return None
 
 
-def _usage(usage: Any) -> dict[str, int] | None:
+def finish_reason(chunk: Any) -> str | None:
+    """What the chunk says of the answer's end: g4f's last chunk always says something."""
+    reason = chunk.choices[0].finish_reason
+    return None if reason is None else str(reason)
+
+
+def usage_counts(usage: Any) -> dict[str, int] | None:
+    """Token counts from a backend's usage (a dict) or g4f's (an object), as the page shows them."""
     if usage is None:
         return None
-    return {
-        key: int(getattr(usage, key, 0) or 0)
+    counts = {
+        key: int((usage.get(key) if isinstance(usage, dict) else getattr(usage, key, None)) or 0)
         for key in ("prompt_tokens", "completion_tokens", "total_tokens")
     }
+    if not counts["total_tokens"]:
+        counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
+    return counts

@@ -1,12 +1,15 @@
-"""A question in, the answer out as a stream of text deltas, through g4f's two clients.
+"""A question in, the answer out as a stream of pieces (text, or thinking), through g4f's clients.
 
 `AnswerStream` (the synchronous `Client`) and `AsyncAnswerStream` (`AsyncClient`) are twins on
 one base, the way a sync and an async generator can be: the base tries candidate backends in
-order, reads each chunk and keeps what the chunks say of the answer's end; each twin only
-drives its client. Once a stream has ended, `outcome` says how, and `used` names the candidate
-that answered. Every failure, from g4f or from the network beneath it, surfaces as one
-`CompletionError` naming the backend and the cause. Once text has flowed, a failure ends the
-answer: the next candidate is tried only while none has started.
+order, reads each chunk and judges how the answer ended; each twin only drives its client. Once
+a stream has ended, `outcome` says how, and `used` names the candidate that answered. Every
+failure, from g4f or from the network beneath it, surfaces as one `CompletionError` naming the
+backend and the cause. Once anything has streamed, a failure ends the answer: the next
+candidate is tried only while none has started.
+
+An answer is never taken as done unless it has text, and, from an OpenAI-compatible backend,
+unless the backend said it was finished: a stream that just stops is `truncated`.
 """
 
 from __future__ import annotations
@@ -21,17 +24,18 @@ from django.conf import settings
 from g4f.client import AsyncClient, Client
 
 from chat.upstream.backends import Backend
-from chat.upstream.chunks import Outcome, read_chunk
+from chat.upstream.chunks import Piece, read_chunk
 from chat.upstream.errors import CompletionError, stalled, translated
+from chat.upstream.outcomes import Outcome, judge_end
 from chat.upstream.pool import ensure_pool
-from chat.upstream.providers import provider_for
+from chat.upstream.providers import EXCHANGE, Exchange, load_automatic_provider, provider_for
 from chat.upstream.watchdog import Stalled, StallWatchdog
 
 Messages = list[dict[str, str]]
 
 
 class _BaseAnswerStream:
-    """What both twins share: the candidates, the chunks' meaning, and the failures' wording."""
+    """What both twins share: the candidates, the chunks' meaning, and how an answer ended."""
 
     def __init__(self, messages: Messages, backend: Backend) -> None:
         self.backend = backend
@@ -39,6 +43,8 @@ class _BaseAnswerStream:
         self.outcome: Outcome | None = None
         self._messages = messages
         self._failures: list[CompletionError] = []
+        self._answered = False
+        self._last: Any = None
 
     def _failed(self, error: CompletionError) -> None:
         """Note a candidate's failure; once one has answered, the failure ends the answer."""
@@ -53,49 +59,61 @@ class _BaseAnswerStream:
         causes = "; ".join(f"{failure.backend.describe()}: {failure.cause}" for failure in failures)
         return CompletionError(failures[-1].code, f"every backend failed ({causes})", self.backend)
 
-    def _request(self, backend: Backend) -> dict[str, Any]:
-        """The keyword arguments of `chat.completions.create` for one candidate."""
+    def _begin(self, backend: Backend, *, own_loop: bool) -> tuple[dict[str, Any], Exchange | None]:
+        """The keyword arguments of `chat.completions.create` for one candidate, and the
+        exchange that carries its messages when the candidate is an OpenAI-compatible URL."""
+        self._last = None
+        # g4f rewrites the messages it is given, in place: it never gets the caller's own.
         options: dict[str, Any] = {
-            "messages": self._messages,
+            "messages": [dict(message) for message in self._messages],
             "model": backend.model,
             "stream": True,
         }
         if backend.api_key:
             options["api_key"] = backend.api_key
-        return options
+        exchange = None
+        if backend.base_url:
+            exchange = options[EXCHANGE] = Exchange.of(self._messages, own_loop=own_loop)
+        return options, exchange
 
-    def _text(self, chunk: Any, backend: Backend) -> str | None:
-        """The chunk's text, noting the outcome when the chunk says the answer ended."""
-        content, outcome = read_chunk(chunk, backend)
-        if outcome is not None:
-            self.outcome = outcome
-        return content
+    def _piece(self, chunk: Any) -> Piece | None:
+        """The chunk's piece of the answer; the chunk is kept in case it is the last."""
+        self._last = chunk
+        piece = read_chunk(chunk)
+        if piece is not None and not piece.reasoning:
+            self._answered = True
+        return piece
+
+    def _ended(self, backend: Backend, exchange: Exchange | None) -> None:
+        """Judge the end of a stream that stopped without an error, and note its outcome."""
+        self.outcome = judge_end(backend, exchange, self._last, answered=self._answered)
 
 
 class AnswerStream(_BaseAnswerStream):
-    """The text deltas of one answer from the synchronous `Client`.
+    """The pieces of one answer from the synchronous `Client`.
 
-    g4f's sync iterator can block forever on a silent backend, so it runs in a daemon thread
-    and is read through a queue with the same first-token and idle timeouts as the async twin.
+    g4f's sync iterator can block forever on a silent backend (and, with no backend named, so
+    can the request itself), so both run in a daemon thread, read through a queue with the same
+    first-token and idle timeouts as the async twin.
     """
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Piece]:
         for candidate in self.backend.candidates():
             try:
-                for content in self._answer(candidate):
+                for piece in self._answer(candidate):
                     self.used = candidate
-                    yield content
+                    yield piece
                 return
             except CompletionError as error:
                 self._failed(error)
         raise self._all_failed()
 
-    def _answer(self, backend: Backend) -> Iterator[str]:
+    def _answer(self, backend: Backend) -> Iterator[Piece]:
         pending: queue.SimpleQueue[tuple[Any, BaseException | None]] = queue.SimpleQueue()
         with translated(backend):
+            request, exchange = self._begin(backend, own_loop=True)
             client = Client(provider=provider_for(backend))
-            chunks = client.chat.completions.create(**self._request(backend))
-            threading.Thread(target=_pump, args=(chunks, pending), daemon=True).start()
+            threading.Thread(target=_pump, args=(client, request, pending), daemon=True).start()
             started = False
             while True:
                 deadline = _idle_timeout() if started else _first_token_timeout()
@@ -106,21 +124,24 @@ class AnswerStream(_BaseAnswerStream):
                 if error is not None:
                     raise error
                 if chunk is _END:
-                    return
-                content = self._text(chunk, backend)
-                if content:
+                    break
+                piece = self._piece(chunk)
+                if piece is not None:
                     started = True
-                    yield content
+                    yield piece
+            self._ended(backend, exchange)
 
 
 _END = object()
 
 
 def _pump(
-    chunks: Iterator[Any], pending: queue.SimpleQueue[tuple[Any, BaseException | None]]
+    client: Client,
+    request: dict[str, Any],
+    pending: queue.SimpleQueue[tuple[Any, BaseException | None]],
 ) -> None:
     try:
-        for chunk in chunks:
+        for chunk in client.chat.completions.create(**request):
             pending.put((chunk, None))
         pending.put((_END, None))
     except BaseException as error:  # noqa: BLE001 - handed over to the reading thread
@@ -128,40 +149,43 @@ def _pump(
 
 
 class AsyncAnswerStream(_BaseAnswerStream):
-    """The text deltas of one answer from `AsyncClient`; `aclose()` ends the upstream request."""
+    """The pieces of one answer from `AsyncClient`; `aclose()` ends the upstream request."""
 
     def __init__(self, messages: Messages, backend: Backend) -> None:
         super().__init__(messages, backend)
-        self._deltas: AsyncGenerator[str, None] | None = None
+        self._pieces: AsyncGenerator[Piece, None] | None = None
 
-    def __aiter__(self) -> AsyncIterator[str]:
-        if self._deltas is None:
-            self._deltas = self._read_deltas()
-        return self._deltas
+    def __aiter__(self) -> AsyncIterator[Piece]:
+        if self._pieces is None:
+            self._pieces = self._read_pieces()
+        return self._pieces
 
     async def aclose(self) -> None:
-        if self._deltas is not None:
-            await self._deltas.aclose()
+        if self._pieces is not None:
+            await self._pieces.aclose()
 
-    async def _read_deltas(self) -> AsyncGenerator[str, None]:
+    async def _read_pieces(self) -> AsyncGenerator[Piece, None]:
         for candidate in self.backend.candidates():
             try:
-                async with aclosing(self._answer(candidate)) as deltas:
-                    async for content in deltas:
+                async with aclosing(self._answer(candidate)) as pieces:
+                    async for piece in pieces:
                         self.used = candidate
-                        yield content
+                        yield piece
                 return
             except CompletionError as error:
                 self._failed(error)
         raise self._all_failed()
 
-    async def _answer(self, backend: Backend) -> AsyncGenerator[str, None]:
+    async def _answer(self, backend: Backend) -> AsyncGenerator[Piece, None]:
         # g4f's own pool holds 20 connections per host: the 21st concurrent answer would wait.
         await ensure_pool(settings.STREAMDEMO_MAX_REPLIES)
         with translated(backend):
-            client = AsyncClient(provider=provider_for(backend))
+            provider = provider_for(backend)
+            if provider is None:
+                await load_automatic_provider(backend, _first_token_timeout())
+            request, exchange = self._begin(backend, own_loop=False)
             # With stream=True g4f hands back the async iterator itself: nothing to await.
-            chunks = client.chat.completions.create(**self._request(backend))
+            chunks = AsyncClient(provider=provider).chat.completions.create(**request)
             async with aclosing(chunks):
                 started = False
                 with StallWatchdog(_first_token_timeout()) as watchdog:
@@ -169,24 +193,25 @@ class AsyncAnswerStream(_BaseAnswerStream):
                         try:
                             chunk = await watchdog.next(chunks)
                         except StopAsyncIteration:
-                            return
+                            break
                         except Stalled as stall:
                             raise stalled(backend, stall.seconds, started=started) from None
-                        content = self._text(chunk, backend)
-                        if content:
+                        piece = self._piece(chunk)
+                        if piece is not None:
                             if not started:
                                 started = True
                                 watchdog.deadline = _idle_timeout()
-                            yield content
+                            yield piece
+            self._ended(backend, exchange)
 
 
 def stream_answer(messages: Messages, backend: Backend) -> AnswerStream:
-    """Ask through the synchronous `Client`; iterate the result for the answer's text."""
+    """Ask through the synchronous `Client`; iterate the result for the answer's pieces."""
     return AnswerStream(messages, backend)
 
 
 def astream_answer(messages: Messages, backend: Backend) -> AsyncAnswerStream:
-    """Ask through `AsyncClient`; iterate the result with `async for` for the answer's text."""
+    """Ask through `AsyncClient`; iterate the result with `async for` for the answer's pieces."""
     return AsyncAnswerStream(messages, backend)
 
 

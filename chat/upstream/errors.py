@@ -38,7 +38,7 @@ def translated(backend: Backend) -> Iterator[None]:
     except CompletionError:
         raise
     except Exception as error:
-        code, cause = classify(error)
+        code, cause = classify(error, backend)
         raise CompletionError(code, cause, backend) from error
 
 
@@ -57,14 +57,33 @@ HTTP_ERRORS = (
 )
 
 
-HTTP_STATUS = re.compile(r"^(?:Response|Error) (?P<status>\d{3}):\s*(?P<reason>.*)$", re.S)
+# g4f's messages read "Response 500: …" or "Error 500: …", and "Error: Error 400: …" for an
+# error sent inside the stream.
+HTTP_STATUS = re.compile(
+    r"^(?:Error: )?(?:Response|Error) (?P<status>\d{3}):\s*(?P<reason>.*)$", re.S
+)
+
+# How servers say a request does not fit the model's context: OpenAI (and DeepSeek), vLLM,
+# llama.cpp's server, Ollama, and others' wording for the same.
+CONTEXT_TOO_LONG = re.compile(
+    r"context_length_exceeded|maximum context length|exceeds? the available context size"
+    r"|exceed_context_size|input length exceeds the context length|context window"
+    r"|prompt is too long|too many tokens",
+    re.I,
+)
+
+# Where to turn when g4f's own providers cannot be reached.
+OWN_MODEL_HINT = (
+    "point STREAMDEMO_BASE_URL (or --base-url) at an OpenAI-compatible server you run, "
+    'such as Ollama (see the README, "Pointing it at your own model")'
+)
 
 
-def classify(error: Exception) -> tuple[str, str]:
+def classify(error: Exception, backend: Backend | None = None) -> tuple[str, str]:
     """A short code and a sentence for an exception raised while asking or streaming."""
     detail = str(error).strip() or type(error).__name__
     if isinstance(error, HTTP_ERRORS):
-        return _http_cause(error, detail)
+        return _http_cause(error, detail, backend)
     if isinstance(error, aiohttp.ClientConnectorDNSError):
         return "unresolvable", f"the host name does not resolve: {_os_cause(error)}"
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -75,8 +94,11 @@ def classify(error: Exception) -> tuple[str, str]:
         return "connection_lost", "the connection was lost in the middle of the answer"
     if isinstance(error, aiohttp.ClientOSError):
         return "connection_lost", f"the connection failed: {_os_cause(error)}"
+    if isinstance(error, aiohttp.NonHttpUrlClientError):
+        return "invalid_base_url", f"{detail} is not an http:// or https:// address"
     if isinstance(error, ValueError) and detail.startswith("Invalid JSON"):
-        return "malformed", f"the backend sent something that is not a valid stream: {detail}"
+        # The bytes are for whoever runs the server (the error's cause), not for the reader.
+        return "malformed", "the backend sent something that is not a valid stream (not JSON)"
     if isinstance(error, TimeoutError):
         return "timeout", f"the backend timed out: {detail}"
     if isinstance(error, (g4f.errors.ProviderNotFoundError, g4f.errors.ModelNotFoundError)):
@@ -84,11 +106,24 @@ def classify(error: Exception) -> tuple[str, str]:
     return "upstream_failed", f"{type(error).__name__}: {detail}"
 
 
-def _http_cause(error: g4f.errors.G4FError, detail: str) -> tuple[str, str]:
-    # g4f's messages read "Response 500: ..." or "Error 500: ..."; its exception classes alone
-    # mislead (a 504 arrives as RateLimitError), so the status decides.
+def _http_cause(
+    error: g4f.errors.G4FError, detail: str, backend: Backend | None
+) -> tuple[str, str]:
+    # g4f's exception classes alone mislead (a 504 arrives as RateLimitError): the status
+    # in its message decides.
     found = HTTP_STATUS.match(detail)
     status, reason = (int(found["status"]), found["reason"]) if found else (None, detail)
+    if (status is None or 400 <= status < 500) and CONTEXT_TOO_LONG.search(detail):
+        return (
+            "context_too_long",
+            f"the conversation no longer fits the model's context: start a new conversation "
+            f"(HTTP {status or 400}: {reason})",
+        )
+    if status == 404 and backend is not None and backend.base_url:
+        return (
+            "upstream_rejected",
+            f"the backend has no such address (HTTP 404: {reason}): does the base URL end in /v1?",
+        )
     if status == 429 or (status is None and isinstance(error, g4f.errors.RateLimitError)):
         return "rate_limited", f"rate limited upstream (HTTP 429): {reason}"
     if status in (401, 403) or (status is None and isinstance(error, g4f.errors.MissingAuthError)):
@@ -110,6 +145,12 @@ def _os_cause(error: aiohttp.ClientOSError) -> str:
 
 def _requests_cause(error: requests.ConnectionError) -> tuple[str, str]:
     url = getattr(error.request, "url", None) or "the backend"
+    if "g4f.dev" in url or "g4f.dev" in str(error):
+        # g4f picks a provider for itself from a list it fetches from the internet.
+        return (
+            "unreachable",
+            f"g4f could not fetch its list of providers from g4f.dev (offline?): {OWN_MODEL_HINT}",
+        )
     if "resolve" in str(error).lower():
         return "unresolvable", f"could not reach {url}: the host name does not resolve (offline?)"
     return "unreachable", f"could not connect to {url}"

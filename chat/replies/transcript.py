@@ -1,0 +1,69 @@
+"""What a reply has streamed so far: its deltas in order, its answer, its thinking, its timings."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chat.endings import Ending
+from chat.replies.log import Delta
+from chat.upstream.chunks import Piece
+
+
+class Transcript:
+    """Started when the question is asked; told of each piece of the answer as it arrives."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.first: float | None = None
+        self.thinking_from: float | None = None
+        self.thinking_until: float | None = None
+        self.seq = -1
+        self._answer: list[str] = []
+        self._reasoning: list[str] = []
+
+    def add(self, piece: Piece) -> Delta:
+        """The piece, numbered as the next delta of the reply."""
+        now = time.monotonic()
+        if self.first is None:
+            self.first = now
+        if piece.reasoning:
+            self._reasoning.append(piece.text)
+            if self.thinking_from is None:
+                self.thinking_from = now
+        else:
+            self._answer.append(piece.text)
+            if self.thinking_from is not None and self.thinking_until is None:
+                self.thinking_until = now
+        self.seq += 1
+        return Delta(self.seq, piece.text, piece.reasoning)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._answer)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
+    def ending(self, **facts: Any) -> Ending:
+        """How the reply ended, with what it streamed and its timings."""
+        return Ending(text=self.text, reasoning=self.reasoning, stats=self.stats(), **facts)
+
+    def stats(self) -> dict[str, Any]:
+        now = time.monotonic()
+        streaming = now - self.first if self.first is not None else 0.0
+        chunks = self.seq + 1
+        stats: dict[str, Any] = {
+            "first_token_ms": _ms(self.first - self.started) if self.first is not None else None,
+            "total_ms": _ms(now - self.started),
+            "chunks": chunks,
+            "chunks_per_second": round(chunks / streaming, 1) if streaming > 0 else None,
+        }
+        if self.thinking_from is not None:
+            stats["thinking_ms"] = _ms((self.thinking_until or now) - self.thinking_from)
+        return stats
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
