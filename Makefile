@@ -34,7 +34,7 @@ test-services: $(VENV)/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
-# Not part of `make test`: about ten minutes of load on 127.0.0.1; see README "Benchmark".
+# Not part of `make test`: about a quarter of an hour of load on 127.0.0.1; see bench/README.md.
 $(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
