@@ -11,32 +11,41 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 .PHONY: run demo test test-services lint bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Running the app needs only its own packages; the test tools (Playwright, Hypothesis, ruff,
+# pytest) would more than double the virtualenv. Each set has its own stamp, so `make run` then
+# `make test` adds the test tools once, and editing a requirements file installs it again.
+$(VENV)/.installed-app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# requirements-dev.txt starts with `-r requirements.txt`; the app's stamp comes first, so a
+# changed requirements.txt reinstalls both.
+$(VENV)/.installed-dev: $(VENV)/.installed-app requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed-app
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed-app
 	$(PY) manage.py streamdemo $(ARGS)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 # The suite again on PostgreSQL, with replies logged in Redis and the Redis channel layer.
-test-services: $(VENV)/.installed
+test-services: $(VENV)/.installed-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
-# Not part of `make test`: about ten minutes of load on 127.0.0.1; see README "Benchmark".
-$(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
+# Not part of `make test`: about a quarter of an hour of load on 127.0.0.1; see bench/README.md.
+$(VENV)/.bench-installed: $(VENV)/.installed-dev bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
 

@@ -36,14 +36,15 @@ if DJANGO_SECURE:
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
-    # daphne first: its runserver replaces Django's with an ASGI one.
+    # The first app with a runserver command provides it: chat's is daphne's, made to exit
+    # when it cannot listen; daphne's (an ASGI one) comes before Django's.
+    "chat",
     "daphne",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "channels",
     "csp",
-    "chat",
 ]
 
 MIDDLEWARE = [

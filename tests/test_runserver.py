@@ -1,0 +1,147 @@
+"""`manage.py runserver` (`make run`): on a taken port, one clear line and status 1, at once.
+
+Each case runs with and without --noreload: with the autoreloader, the process started only
+watches files while a child it starts serves, and the error has to end both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Longer than the minute a server is given to exit, so that its failure is the one reported.
+pytestmark = pytest.mark.timeout(120)
+
+ROOT = Path(__file__).resolve().parent.parent
+RELOADING = pytest.mark.parametrize(
+    "reload_args", [["--noreload"], []], ids=["noreload", "autoreload"]
+)
+# Another server taking the port between the command's check and daphne's own listen, as when
+# two servers start at once: the check is skipped, so daphne's listen is what fails.
+RACE = """
+import sys
+import django
+django.setup()
+from chat.management.commands import runserver
+runserver.cannot_listen = lambda host, port: None
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", *sys.argv[1:]])
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "streamdemo.settings",
+        "DJANGO_DEBUG": "true",
+        # Its own SQLite, so the command's migration check leaves the project's alone.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Lines as they are written, not when a pipe's buffer fills.
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port of 127.0.0.1 another server listens on."""
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        yield other_server.getsockname()[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    # A session of its own, so that ending it ends the autoreloader's child too.
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def end(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def run_to_exit(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """subprocess.run(args, timeout=60), but however it ends, the autoreloader's child ends."""
+    process = start(args, env)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("runserver was still running a minute after it could not listen")
+    finally:
+        end(process)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def assert_says_port_taken(result: subprocess.CompletedProcess[str], port: int) -> None:
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith(
+        f"Error: Port {port} on 127.0.0.1 is already in use: "
+        "stop the other server or pick another port, e.g. make run PORT="
+    ), result.stderr
+    assert "Listen failure" not in result.stderr
+
+
+@RELOADING
+def test_a_taken_port_ends_runserver_with_one_line_and_status_1(env, taken_port, reload_args):
+    result = run_to_exit(["manage.py", "runserver", f"127.0.0.1:{taken_port}", *reload_args], env)
+
+    assert_says_port_taken(result, taken_port)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Starting ASGI/Daphne" not in result.stdout
+
+
+@RELOADING
+def test_a_port_taken_while_runserver_starts_still_ends_it(env, taken_port, reload_args, tmp_path):
+    # The autoreloader starts its child with the same script, so the race is a file, not -c.
+    script = tmp_path / "manage_race.py"
+    script.write_text(RACE)
+    env = {**env, "PYTHONPATH": str(ROOT)}
+
+    result = run_to_exit([str(script), "runserver", f"127.0.0.1:{taken_port}", *reload_args], env)
+
+    assert_says_port_taken(result, taken_port)
+
+
+@RELOADING
+def test_on_a_free_port_runserver_listens_and_answers(env, reload_args):
+    port = free_port()
+    process = start(["manage.py", "runserver", f"127.0.0.1:{port}", *reload_args], env)
+    try:
+        # Read until it says it listens; if it exits first, the loop ends with its output.
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("Listening on TCP address"):
+                break
+        assert seen[-1].strip() == f"Listening on TCP address 127.0.0.1:{port}", "".join(seen)
+        assert any("Starting ASGI/Daphne" in line for line in seen)
+
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"GET /static/chat/icon.svg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert client.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+    finally:
+        end(process)
