@@ -3,6 +3,7 @@ import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
 import { installSidebar, showConversation } from "./conversation_nav.js";
 import { Reply, decorateCode, showStats } from "./reply.js";
+import { Autoscroll } from "./autoscroll.js";
 
 const byId = (id) => document.getElementById(id);
 const chat = byId("chat");
@@ -17,7 +18,7 @@ const replies = new Map(); // reply id -> Reply
 let conversation = chat.dataset.conversation || null;
 let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
 let current = null; // the Reply streaming now
-let follow = true; // keep the newest text in view unless the user scrolled up
+const autoscroll = new Autoscroll(log);
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
@@ -79,7 +80,7 @@ const handlers = {
     const reply = replies.get(frame.reply);
     if (!reply) return;
     reply.showHtml(frame.upto, frame.html);
-    scrollIfFollowing();
+    autoscroll.scrollIfFollowing();
   },
 
   done(frame) {
@@ -133,7 +134,7 @@ function finish(reply, frame, status, note) {
   byId("announce").textContent = note || "The answer is complete.";
   if (current === reply) current = null;
   updateControls();
-  scrollIfFollowing();
+  autoscroll.scrollIfFollowing();
 }
 
 function notSent(ask, reason) {
@@ -159,7 +160,7 @@ function scheduleRefresh(reply) {
         showStats(queued.stats, { model: queued.model, provider: queued.provider, ...queued.liveStats() });
       }
       refreshQueued = new Set();
-      scrollIfFollowing();
+      autoscroll.scrollIfFollowing();
     });
   }
   refreshQueued.add(reply);
@@ -173,7 +174,7 @@ function newTurn(text) {
   setOutcome(turn, "streaming", "");
   log.insertBefore(turn, emptyNote);
   emptyNote.hidden = true;
-  scrollIfFollowing();
+  autoscroll.scrollIfFollowing();
   return turn;
 }
 
@@ -225,7 +226,7 @@ function ask({ text, regenerate = false }) {
     replaces = lastTurn();
     replaces.dataset.replacing = "true";
   }
-  follow = true;
+  autoscroll.follow = true;
   pending = { turn: newTurn(text), frame, replaces };
   connection.send(frame);
   if (!regenerate) question.value = "";
@@ -257,10 +258,6 @@ function showError(message) {
   errorBox.hidden = !message;
 }
 
-function scrollIfFollowing() {
-  if (follow) log.scrollTop = log.scrollHeight;
-}
-
 byId("ask").addEventListener("submit", (event) => {
   event.preventDefault();
   ask({ text: question.value });
@@ -279,30 +276,6 @@ stopButton.addEventListener("click", () => {
 regenerateButton.addEventListener("click", () => {
   const last = lastTurn();
   if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
-});
-// Only the reader stops following: the page's own scrolls, and the browser's adjustments when
-// rendered html replaces the text above, arrive as scroll events too and must not count.
-let lastScrollTop = 0;
-let pointerDown = false;
-log.addEventListener("scroll", () => {
-  const movingDown = log.scrollTop > lastScrollTop;
-  lastScrollTop = log.scrollTop;
-  if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) {
-    if (movingDown) follow = true; // back at the end by scrolling down
-  } else if (pointerDown && !movingDown) {
-    follow = false; // dragging the scrollbar up
-  }
-});
-log.addEventListener("pointerdown", (event) => {
-  pointerDown = event.target === log; // on the scrollbar, not on the text or a button
-});
-window.addEventListener("pointerup", () => { pointerDown = false; });
-log.addEventListener("wheel", (event) => {
-  if (event.deltaY < 0) follow = false;
-}, { passive: true });
-log.addEventListener("touchmove", () => { follow = false; }, { passive: true });
-log.addEventListener("keydown", (event) => {
-  if (["ArrowUp", "PageUp", "Home"].includes(event.key)) follow = false;
 });
 log.addEventListener("click", (event) => {
   const button = event.target.closest("button");
@@ -330,6 +303,6 @@ for (const stats of log.querySelectorAll(".stats")) {
   showStats(stats, facts);
 }
 decorateCode(log);
-scrollIfFollowing();
+autoscroll.scrollIfFollowing();
 connection.connect();
 updateControls();
