@@ -2,8 +2,9 @@
 import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
 import { installSidebar, showConversation } from "./conversation_nav.js";
-import { Reply, decorateCode, showStats } from "./reply.js";
+import { Reply, showStats } from "./reply.js";
 import { Autoscroll } from "./autoscroll.js";
+import { Turns, setOutcome } from "./turns.js";
 
 const byId = (id) => document.getElementById(id);
 const chat = byId("chat");
@@ -12,13 +13,18 @@ const question = byId("question");
 const stopButton = byId("stop");
 const regenerateButton = byId("regenerate");
 const errorBox = byId("error");
-const emptyNote = byId("empty");
 
 const replies = new Map(); // reply id -> Reply
 let conversation = chat.dataset.conversation || null;
 let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
 let current = null; // the Reply streaming now
 const autoscroll = new Autoscroll(log);
+const turns = new Turns({
+  log,
+  emptyNote: byId("empty"),
+  template: byId("turn-template"),
+  autoscroll,
+});
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
@@ -54,7 +60,7 @@ const handlers = {
       pending.replaces?.remove();
       pending = null;
     } else {
-      reply = track(new Reply(frame.reply, newTurn(frame.question ?? "")));
+      reply = track(new Reply(frame.reply, turns.add(frame.question ?? "")));
     }
     reply.resumeFrom = null;
     reply.model = frame.model;
@@ -168,22 +174,6 @@ function scheduleRefresh(reply) {
 
 // -- the page around the answers -------------------------------------------------------------
 
-function newTurn(text) {
-  const turn = byId("turn-template").content.firstElementChild.cloneNode(true);
-  turn.querySelector(".question").textContent = text;
-  setOutcome(turn, "streaming", "");
-  log.insertBefore(turn, emptyNote);
-  emptyNote.hidden = true;
-  autoscroll.scrollIfFollowing();
-  return turn;
-}
-
-function setOutcome(turn, status, note) {
-  turn.dataset.status = status;
-  turn.querySelector(".answer").setAttribute("aria-busy", String(status === "streaming"));
-  turn.querySelector(".outcome").textContent = note;
-}
-
 function resumeAfterConnect() {
   if (pending?.dropped) {
     connection.send({ type: "resume", reply: pending.frame.reply, after: -1 });
@@ -194,7 +184,7 @@ function resumeAfterConnect() {
   if (!reply && resumable) {
     // Opened while the last answer was still being written: follow it from its first delta.
     chat.dataset.resumeReply = "";
-    const turn = log.querySelector(`.turn[data-reply="${CSS.escape(resumable)}"]`);
+    const turn = turns.withReply(resumable);
     if (turn) reply = current = track(new Reply(resumable, turn));
   }
   if (reply) {
@@ -223,11 +213,11 @@ function ask({ text, regenerate = false }) {
   let replaces = null;
   if (regenerate) {
     frame.regenerate = true;
-    replaces = lastTurn();
+    replaces = turns.last();
     replaces.dataset.replacing = "true";
   }
   autoscroll.follow = true;
-  pending = { turn: newTurn(text), frame, replaces };
+  pending = { turn: turns.add(text), frame, replaces };
   connection.send(frame);
   if (!regenerate) question.value = "";
   updateControls();
@@ -239,14 +229,9 @@ function newReplyId() {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-function lastTurn() {
-  const turns = log.querySelectorAll(".turn");
-  return turns[turns.length - 1] ?? null;
-}
-
 function updateControls() {
   const busy = Boolean(current || pending);
-  const last = lastTurn();
+  const last = turns.last();
   stopButton.disabled = !current;
   regenerateButton.disabled =
     busy || !connection.open || !conversation || !last || last.dataset.status === "unsent";
@@ -274,7 +259,7 @@ stopButton.addEventListener("click", () => {
   }
 });
 regenerateButton.addEventListener("click", () => {
-  const last = lastTurn();
+  const last = turns.last();
   if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
 });
 log.addEventListener("click", (event) => {
@@ -293,16 +278,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") connection.reconnectNow();
 });
 
-for (const stats of log.querySelectorAll(".stats")) {
-  let facts = {};
-  try {
-    facts = JSON.parse(stats.dataset.stats || "{}");
-  } catch {
-    // shown without numbers
-  }
-  showStats(stats, facts);
-}
-decorateCode(log);
+turns.showSaved();
 autoscroll.scrollIfFollowing();
 connection.connect();
 updateControls();
