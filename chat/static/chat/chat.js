@@ -1,7 +1,7 @@
 // The chat page: what the user does becomes /ws/chat/ frames, and the frames become the page.
 import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
-import { installSidebar, showConversation } from "./conversation_nav.js";
+import { Conversation, installSidebar, titleFrom } from "./conversation_nav.js";
 import { Reply, showStats } from "./reply.js";
 import { Autoscroll } from "./autoscroll.js";
 import { Turns, setOutcome } from "./turns.js";
@@ -15,7 +15,7 @@ const regenerateButton = byId("regenerate");
 const errorBox = byId("error");
 
 const replies = new Map(); // reply id -> Reply
-let conversation = chat.dataset.conversation || null;
+const conversation = new Conversation(chat);
 let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
 let current = null; // the Reply streaming now
 const autoscroll = new Autoscroll(log);
@@ -69,8 +69,7 @@ const handlers = {
     showStats(reply.stats, { model: frame.model, provider: frame.provider });
     current = reply;
     if (frame.conversation) {
-      showConversation(frame.conversation, frame.question, { isNew: conversation !== frame.conversation });
-      conversation = chat.dataset.conversation = frame.conversation;
+      conversation.show(frame.conversation, titleFrom(frame.question ?? ""));
     }
     updateControls();
   },
@@ -207,7 +206,7 @@ function ask({ text, regenerate = false }) {
   }
   showError("");
   const frame = { type: "ask", question: text, reply: newReplyId() };
-  if (conversation) frame.conversation = conversation;
+  if (conversation.id) frame.conversation = conversation.id;
   if (byId("model")?.value) frame.model = byId("model").value;
   if (byId("provider")?.value) frame.provider = byId("provider").value;
   let replaces = null;
@@ -234,7 +233,7 @@ function updateControls() {
   const last = turns.last();
   stopButton.disabled = !current;
   regenerateButton.disabled =
-    busy || !connection.open || !conversation || !last || last.dataset.status === "unsent";
+    busy || !connection.open || !conversation.id || !last || last.dataset.status === "unsent";
   chat.classList.toggle("busy", busy);
 }
 
