@@ -5,6 +5,7 @@ import { Conversation, installSidebar, titleFrom } from "./conversation_nav.js";
 import { Reply, showStats } from "./reply.js";
 import { Autoscroll } from "./autoscroll.js";
 import { Turns, setOutcome } from "./turns.js";
+import { outcomeOf } from "./outcome.js";
 
 const byId = (id) => document.getElementById(id);
 const chat = byId("chat");
@@ -91,12 +92,7 @@ const handlers = {
   done(frame) {
     const reply = replies.get(frame.reply);
     if (!reply) return;
-    const notes = {
-      stopped: ["stopped", "Stopped: the answer so far is kept."],
-      length: ["done", "Ended at the length limit."],
-    };
-    const [status, note] = notes[frame.finish_reason] ?? ["done", ""];
-    finish(reply, frame, status, note);
+    finish(reply, frame);
     const live = reply.liveStats();
     showStats(reply.stats, {
       provider: frame.provider ?? reply.provider,
@@ -112,10 +108,7 @@ const handlers = {
   error(frame) {
     const reply = frame.reply ? replies.get(frame.reply) : null;
     if (reply) {
-      const note = frame.code === "not_found"
-        ? "This reply can no longer be followed."
-        : `Cut off: ${frame.message}`;
-      finish(reply, frame, "failed", note);
+      finish(reply, frame);
     } else if (pending && pending.dropped && frame.code === "not_found") {
       notSent(pending, "the connection dropped before the question reached the server.");
     } else if (pending) {
@@ -131,7 +124,8 @@ function track(reply) {
   return reply;
 }
 
-function finish(reply, frame, status, note) {
+function finish(reply, frame) {
+  const { status, note } = outcomeOf(frame);
   if (typeof frame.text === "string" && frame.text !== reply.text) reply.replaceText(frame.text);
   reply.answer.dataset.raw = reply.text;
   setOutcome(reply.turn, status, note);
