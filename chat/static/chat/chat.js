@@ -2,7 +2,8 @@
 import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
 import { Conversation, installSidebar, titleFrom } from "./conversation_nav.js";
-import { Reply, showStats } from "./reply.js";
+import { showStats } from "./reply.js";
+import { Replies } from "./replies.js";
 import { Autoscroll } from "./autoscroll.js";
 import { Turns, setOutcome } from "./turns.js";
 import { outcomeOf } from "./outcome.js";
@@ -15,10 +16,7 @@ const stopButton = byId("stop");
 const regenerateButton = byId("regenerate");
 const errorBox = byId("error");
 
-const replies = new Map(); // reply id -> Reply
 const conversation = new Conversation(chat);
-let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
-let current = null; // the Reply streaming now
 const autoscroll = new Autoscroll(log);
 const turns = new Turns({
   log,
@@ -26,19 +24,22 @@ const turns = new Turns({
   template: byId("turn-template"),
   autoscroll,
 });
+const resumeId = chat.dataset.resumeReply;
+const replies = new Replies({
+  turns,
+  openedMidAnswer: resumeId ? turns.withReply(resumeId) : null,
+});
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
   url: `${scheme}://${location.host}/ws/chat/`,
-  onOpen: resumeAfterConnect,
+  onOpen: () => {
+    const resume = replies.resumeFrame();
+    if (resume) connection.send(resume);
+  },
   onFrame: (frame) => handlers[frame.type]?.(frame),
   onClose: () => {
-    // The question may have reached the server before the drop: on reconnect, resuming the
-    // reply id the page chose for it tells whether it did.
-    if (pending) {
-      pending.dropped = true;
-      setOutcome(pending.turn, "streaming", "Connection lost: checking whether the question arrived…");
-    }
+    replies.connectionLost();
     updateControls();
   },
   onState: (state, text) => {
@@ -53,22 +54,11 @@ const connection = new Connection({
 
 const handlers = {
   start(frame) {
-    let reply = replies.get(frame.reply);
-    if (reply) {
-      if (reply.resumeFrom === -1) reply.restart();
-    } else if (pending) {
-      reply = track(new Reply(frame.reply, pending.turn));
-      pending.replaces?.remove();
-      pending = null;
-    } else {
-      reply = track(new Reply(frame.reply, turns.add(frame.question ?? "")));
-    }
-    reply.resumeFrom = null;
+    const reply = replies.started(frame);
     reply.model = frame.model;
     reply.provider = frame.provider;
     setOutcome(reply.turn, "streaming", "");
     showStats(reply.stats, { model: frame.model, provider: frame.provider });
-    current = reply;
     if (frame.conversation) {
       conversation.show(frame.conversation, titleFrom(frame.question ?? ""));
     }
@@ -109,20 +99,16 @@ const handlers = {
     const reply = frame.reply ? replies.get(frame.reply) : null;
     if (reply) {
       finish(reply, frame);
-    } else if (pending && pending.dropped && frame.code === "not_found") {
-      notSent(pending, "the connection dropped before the question reached the server.");
-    } else if (pending) {
-      notSent(pending, frame.message);
+      return;
+    }
+    const refused = replies.refused(frame);
+    if (refused) {
+      notSent(refused);
     } else {
       showError(frame.message);
     }
   },
 };
-
-function track(reply) {
-  replies.set(reply.id, reply);
-  return reply;
-}
 
 function finish(reply, frame) {
   const { status, note } = outcomeOf(frame);
@@ -131,20 +117,13 @@ function finish(reply, frame) {
   setOutcome(reply.turn, status, note);
   // Screen readers hear that the answer ended, not every piece of it as it streams.
   byId("announce").textContent = note || "The answer is complete.";
-  if (current === reply) current = null;
+  replies.finished(reply);
   updateControls();
   autoscroll.scrollIfFollowing();
 }
 
-function notSent(ask, reason) {
-  if (ask.replaces) {
-    ask.turn.remove();
-    delete ask.replaces.dataset.replacing;
-  } else {
-    setOutcome(ask.turn, "unsent", `Not sent: ${reason}`);
-    if (!question.value.trim()) question.value = ask.frame.question;
-  }
-  if (pending === ask) pending = null;
+function notSent({ ask, reason }) {
+  if (!ask.replaces && !question.value.trim()) question.value = ask.frame.question;
   showError(`Your question was not sent: ${reason}`);
   updateControls();
 }
@@ -155,7 +134,7 @@ function scheduleRefresh(reply) {
   if (refreshQueued.size === 0) {
     requestAnimationFrame(() => {
       for (const queued of refreshQueued) {
-        if (queued !== current) continue;
+        if (queued !== replies.current) continue;
         showStats(queued.stats, { model: queued.model, provider: queued.provider, ...queued.liveStats() });
       }
       refreshQueued = new Set();
@@ -165,32 +144,11 @@ function scheduleRefresh(reply) {
   refreshQueued.add(reply);
 }
 
-// -- the page around the answers -------------------------------------------------------------
-
-function resumeAfterConnect() {
-  if (pending?.dropped) {
-    connection.send({ type: "resume", reply: pending.frame.reply, after: -1 });
-    return;
-  }
-  let reply = current;
-  const resumable = chat.dataset.resumeReply;
-  if (!reply && resumable) {
-    // Opened while the last answer was still being written: follow it from its first delta.
-    chat.dataset.resumeReply = "";
-    const turn = turns.withReply(resumable);
-    if (turn) reply = current = track(new Reply(resumable, turn));
-  }
-  if (reply) {
-    reply.resumeFrom = reply.lastSeq;
-    connection.send({ type: "resume", reply: reply.id, after: reply.lastSeq });
-  }
-}
-
 // -- what the user does ----------------------------------------------------------------------
 
 function ask({ text, regenerate = false }) {
   if (!text.trim()) return;
-  if (current || pending) {
+  if (replies.busy) {
     showError("An answer is still being written: stop it or wait for it.");
     return;
   }
@@ -210,7 +168,7 @@ function ask({ text, regenerate = false }) {
     replaces.dataset.replacing = "true";
   }
   autoscroll.follow = true;
-  pending = { turn: turns.add(text), frame, replaces };
+  replies.asked(turns.add(text), frame, replaces);
   connection.send(frame);
   if (!regenerate) question.value = "";
   updateControls();
@@ -223,9 +181,9 @@ function newReplyId() {
 }
 
 function updateControls() {
-  const busy = Boolean(current || pending);
+  const busy = replies.busy;
   const last = turns.last();
-  stopButton.disabled = !current;
+  stopButton.disabled = !replies.current;
   regenerateButton.disabled =
     busy || !connection.open || !conversation.id || !last || last.dataset.status === "unsent";
   chat.classList.toggle("busy", busy);
@@ -247,7 +205,8 @@ question.addEventListener("keydown", (event) => {
   }
 });
 stopButton.addEventListener("click", () => {
-  if (current && !connection.send({ type: "stop", reply: current.id })) {
+  const reply = replies.current;
+  if (reply && !connection.send({ type: "stop", reply: reply.id })) {
     showError("Not connected: the answer cannot be stopped until the connection is back.");
   }
 });
