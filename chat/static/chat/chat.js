@@ -4,6 +4,7 @@ import { copyText } from "./clipboard.js";
 import { Conversation, installSidebar, titleFrom } from "./conversation_nav.js";
 import { showStats } from "./reply.js";
 import { Replies } from "./replies.js";
+import { LiveRefresh } from "./live_refresh.js";
 import { Autoscroll } from "./autoscroll.js";
 import { Turns, setOutcome } from "./turns.js";
 import { outcomeOf } from "./outcome.js";
@@ -29,6 +30,7 @@ const replies = new Replies({
   turns,
   openedMidAnswer: resumeId ? turns.withReply(resumeId) : null,
 });
+const liveRefresh = new LiveRefresh({ replies, autoscroll });
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
@@ -69,7 +71,7 @@ const handlers = {
     const reply = replies.get(frame.reply);
     if (!reply) return;
     reply.addDelta(frame.seq, frame.content);
-    scheduleRefresh(reply);
+    liveRefresh.queue(reply);
   },
 
   html(frame) {
@@ -126,22 +128,6 @@ function notSent({ ask, reason }) {
   if (!ask.replaces && !question.value.trim()) question.value = ask.frame.question;
   showError(`Your question was not sent: ${reason}`);
   updateControls();
-}
-
-let refreshQueued = new Set();
-function scheduleRefresh(reply) {
-  // Stats and scrolling follow the text once per painted frame, however fast deltas come.
-  if (refreshQueued.size === 0) {
-    requestAnimationFrame(() => {
-      for (const queued of refreshQueued) {
-        if (queued !== replies.current) continue;
-        showStats(queued.stats, { model: queued.model, provider: queued.provider, ...queued.liveStats() });
-      }
-      refreshQueued = new Set();
-      autoscroll.scrollIfFollowing();
-    });
-  }
-  refreshQueued.add(reply);
 }
 
 // -- what the user does ----------------------------------------------------------------------
