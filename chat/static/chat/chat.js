@@ -8,6 +8,7 @@ import { LiveRefresh } from "./live_refresh.js";
 import { Autoscroll } from "./autoscroll.js";
 import { Turns, setOutcome } from "./turns.js";
 import { outcomeOf } from "./outcome.js";
+import { Controls } from "./controls.js";
 
 const byId = (id) => document.getElementById(id);
 const chat = byId("chat");
@@ -15,7 +16,6 @@ const log = byId("log");
 const question = byId("question");
 const stopButton = byId("stop");
 const regenerateButton = byId("regenerate");
-const errorBox = byId("error");
 
 const conversation = new Conversation(chat);
 const autoscroll = new Autoscroll(log);
@@ -42,14 +42,26 @@ const connection = new Connection({
   onFrame: (frame) => handlers[frame.type]?.(frame),
   onClose: () => {
     replies.connectionLost();
-    updateControls();
+    controls.update();
   },
   onState: (state, text) => {
     const status = byId("status");
     status.dataset.state = state;
     status.textContent = text;
-    updateControls();
+    controls.update();
   },
+});
+
+const controls = new Controls({
+  chat,
+  question,
+  stopButton,
+  regenerateButton,
+  errorBox: byId("error"),
+  replies,
+  turns,
+  conversation,
+  connection,
 });
 
 // -- frames from the server ------------------------------------------------------------------
@@ -64,7 +76,7 @@ const handlers = {
     if (frame.conversation) {
       conversation.show(frame.conversation, titleFrom(frame.question ?? ""));
     }
-    updateControls();
+    controls.update();
   },
 
   delta(frame) {
@@ -105,9 +117,9 @@ const handlers = {
     }
     const refused = replies.refused(frame);
     if (refused) {
-      notSent(refused);
+      controls.notSent(refused);
     } else {
-      showError(frame.message);
+      controls.showError(frame.message);
     }
   },
 };
@@ -120,14 +132,8 @@ function finish(reply, frame) {
   // Screen readers hear that the answer ended, not every piece of it as it streams.
   byId("announce").textContent = note || "The answer is complete.";
   replies.finished(reply);
-  updateControls();
+  controls.update();
   autoscroll.scrollIfFollowing();
-}
-
-function notSent({ ask, reason }) {
-  if (!ask.replaces && !question.value.trim()) question.value = ask.frame.question;
-  showError(`Your question was not sent: ${reason}`);
-  updateControls();
 }
 
 // -- what the user does ----------------------------------------------------------------------
@@ -135,14 +141,14 @@ function notSent({ ask, reason }) {
 function ask({ text, regenerate = false }) {
   if (!text.trim()) return;
   if (replies.busy) {
-    showError("An answer is still being written: stop it or wait for it.");
+    controls.showError("An answer is still being written: stop it or wait for it.");
     return;
   }
   if (!connection.open) {
-    showError("Not connected: your question stays in the box until you send it again.");
+    controls.showError("Not connected: your question stays in the box until you send it again.");
     return;
   }
-  showError("");
+  controls.showError("");
   const frame = { type: "ask", question: text, reply: newReplyId() };
   if (conversation.id) frame.conversation = conversation.id;
   if (byId("model")?.value) frame.model = byId("model").value;
@@ -157,27 +163,13 @@ function ask({ text, regenerate = false }) {
   replies.asked(turns.add(text), frame, replaces);
   connection.send(frame);
   if (!regenerate) question.value = "";
-  updateControls();
+  controls.update();
 }
 
 function newReplyId() {
   // getRandomValues, unlike randomUUID, works on a plain-http page served to the LAN too.
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function updateControls() {
-  const busy = replies.busy;
-  const last = turns.last();
-  stopButton.disabled = !replies.current;
-  regenerateButton.disabled =
-    busy || !connection.open || !conversation.id || !last || last.dataset.status === "unsent";
-  chat.classList.toggle("busy", busy);
-}
-
-function showError(message) {
-  errorBox.textContent = message;
-  errorBox.hidden = !message;
 }
 
 byId("ask").addEventListener("submit", (event) => {
@@ -193,7 +185,7 @@ question.addEventListener("keydown", (event) => {
 stopButton.addEventListener("click", () => {
   const reply = replies.current;
   if (reply && !connection.send({ type: "stop", reply: reply.id })) {
-    showError("Not connected: the answer cannot be stopped until the connection is back.");
+    controls.showError("Not connected: the answer cannot be stopped until the connection is back.");
   }
 });
 regenerateButton.addEventListener("click", () => {
@@ -219,4 +211,4 @@ document.addEventListener("visibilitychange", () => {
 turns.showSaved();
 autoscroll.scrollIfFollowing();
 connection.connect();
-updateControls();
+controls.update();
