@@ -1,13 +1,12 @@
 // The chat page: what the user does becomes /ws/chat/ frames, and the frames become the page.
 import { Connection } from "./connection.js";
 import { copyText } from "./clipboard.js";
-import { Conversation, installSidebar, titleFrom } from "./conversation_nav.js";
-import { showStats } from "./reply.js";
+import { Conversation, installSidebar } from "./conversation_nav.js";
 import { Replies } from "./replies.js";
 import { LiveRefresh } from "./live_refresh.js";
 import { Autoscroll } from "./autoscroll.js";
-import { Turns, setOutcome } from "./turns.js";
-import { outcomeOf } from "./outcome.js";
+import { Turns } from "./turns.js";
+import { frameHandlers } from "./frames.js";
 import { Controls } from "./controls.js";
 
 const byId = (id) => document.getElementById(id);
@@ -64,77 +63,14 @@ const controls = new Controls({
   connection,
 });
 
-// -- frames from the server ------------------------------------------------------------------
-
-const handlers = {
-  start(frame) {
-    const reply = replies.started(frame);
-    reply.model = frame.model;
-    reply.provider = frame.provider;
-    setOutcome(reply.turn, "streaming", "");
-    showStats(reply.stats, { model: frame.model, provider: frame.provider });
-    if (frame.conversation) {
-      conversation.show(frame.conversation, titleFrom(frame.question ?? ""));
-    }
-    controls.update();
-  },
-
-  delta(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    reply.addDelta(frame.seq, frame.content);
-    liveRefresh.queue(reply);
-  },
-
-  html(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    reply.showHtml(frame.upto, frame.html);
-    autoscroll.scrollIfFollowing();
-  },
-
-  done(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    finish(reply, frame);
-    const live = reply.liveStats();
-    showStats(reply.stats, {
-      provider: frame.provider ?? reply.provider,
-      model: frame.model ?? reply.model,
-      first_token_ms: live.first_token_ms,
-      total_ms: performance.now() - reply.startedAt,
-      ...(frame.stats ?? {}),
-      chunks_per_second: frame.stats?.chunks_per_second ?? live.chunks_per_second,
-      usage: frame.usage ?? frame.stats?.usage,
-    });
-  },
-
-  error(frame) {
-    const reply = frame.reply ? replies.get(frame.reply) : null;
-    if (reply) {
-      finish(reply, frame);
-      return;
-    }
-    const refused = replies.refused(frame);
-    if (refused) {
-      controls.notSent(refused);
-    } else {
-      controls.showError(frame.message);
-    }
-  },
-};
-
-function finish(reply, frame) {
-  const { status, note } = outcomeOf(frame);
-  if (typeof frame.text === "string" && frame.text !== reply.text) reply.replaceText(frame.text);
-  reply.answer.dataset.raw = reply.text;
-  setOutcome(reply.turn, status, note);
-  // Screen readers hear that the answer ended, not every piece of it as it streams.
-  byId("announce").textContent = note || "The answer is complete.";
-  replies.finished(reply);
-  controls.update();
-  autoscroll.scrollIfFollowing();
-}
+const handlers = frameHandlers({
+  replies,
+  conversation,
+  controls,
+  liveRefresh,
+  autoscroll,
+  announce: byId("announce"),
+});
 
 // -- what the user does ----------------------------------------------------------------------
 
