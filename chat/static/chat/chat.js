@@ -1,8 +1,14 @@
-// The chat page: what the user does becomes /ws/chat/ frames, and the frames become the page.
+// The chat page: builds the parts below and connects them. The user's actions become /ws/chat/
+// frames (actions.js), and the server's frames become the page (frames.js).
+import { installActions } from "./actions.js";
+import { Autoscroll } from "./autoscroll.js";
 import { Connection } from "./connection.js";
-import { copyText } from "./clipboard.js";
-import { installSidebar, showConversation } from "./conversation_nav.js";
-import { Reply, decorateCode, showStats } from "./reply.js";
+import { Controls } from "./controls.js";
+import { Conversation, installSidebar } from "./conversation_nav.js";
+import { frameHandlers } from "./frames.js";
+import { LiveRefresh } from "./live_refresh.js";
+import { Replies } from "./replies.js";
+import { Turns } from "./turns.js";
 
 const byId = (id) => document.getElementById(id);
 const chat = byId("chat");
@@ -10,309 +16,77 @@ const log = byId("log");
 const question = byId("question");
 const stopButton = byId("stop");
 const regenerateButton = byId("regenerate");
-const errorBox = byId("error");
-const emptyNote = byId("empty");
+const status = byId("status");
 
-const replies = new Map(); // reply id -> Reply
-let conversation = chat.dataset.conversation || null;
-let pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
-let current = null; // the Reply streaming now
-let follow = true; // keep the newest text in view unless the user scrolled up
+const conversation = new Conversation(chat);
+const autoscroll = new Autoscroll(log);
+const turns = new Turns({
+  log,
+  emptyNote: byId("empty"),
+  template: byId("turn-template"),
+  autoscroll,
+});
+const resumeId = chat.dataset.resumeReply;
+const replies = new Replies({
+  turns,
+  openedMidAnswer: resumeId ? turns.withReply(resumeId) : null,
+});
+const liveRefresh = new LiveRefresh({ replies, autoscroll });
 
+// The socket calls back only once connect() runs, below, when all it calls back into exists.
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
   url: `${scheme}://${location.host}/ws/chat/`,
-  onOpen: resumeAfterConnect,
+  onOpen: () => {
+    const resume = replies.resumeFrame();
+    if (resume) connection.send(resume);
+  },
   onFrame: (frame) => handlers[frame.type]?.(frame),
   onClose: () => {
-    // The question may have reached the server before the drop: on reconnect, resuming the
-    // reply id the page chose for it tells whether it did.
-    if (pending) {
-      pending.dropped = true;
-      setOutcome(pending.turn, "streaming", "Connection lost: checking whether the question arrived…");
-    }
-    updateControls();
+    replies.connectionLost();
+    controls.update();
   },
   onState: (state, text) => {
-    const status = byId("status");
     status.dataset.state = state;
     status.textContent = text;
-    updateControls();
+    controls.update();
   },
 });
 
-// -- frames from the server ------------------------------------------------------------------
-
-const handlers = {
-  start(frame) {
-    let reply = replies.get(frame.reply);
-    if (reply) {
-      if (reply.resumeFrom === -1) reply.restart();
-    } else if (pending) {
-      reply = track(new Reply(frame.reply, pending.turn));
-      pending.replaces?.remove();
-      pending = null;
-    } else {
-      reply = track(new Reply(frame.reply, newTurn(frame.question ?? "")));
-    }
-    reply.resumeFrom = null;
-    reply.model = frame.model;
-    reply.provider = frame.provider;
-    setOutcome(reply.turn, "streaming", "");
-    showStats(reply.stats, { model: frame.model, provider: frame.provider });
-    current = reply;
-    if (frame.conversation) {
-      showConversation(frame.conversation, frame.question, { isNew: conversation !== frame.conversation });
-      conversation = chat.dataset.conversation = frame.conversation;
-    }
-    updateControls();
-  },
-
-  delta(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    reply.addDelta(frame.seq, frame.content);
-    scheduleRefresh(reply);
-  },
-
-  html(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    reply.showHtml(frame.upto, frame.html);
-    scrollIfFollowing();
-  },
-
-  done(frame) {
-    const reply = replies.get(frame.reply);
-    if (!reply) return;
-    const notes = {
-      stopped: ["stopped", "Stopped: the answer so far is kept."],
-      length: ["done", "Ended at the length limit."],
-    };
-    const [status, note] = notes[frame.finish_reason] ?? ["done", ""];
-    finish(reply, frame, status, note);
-    const live = reply.liveStats();
-    showStats(reply.stats, {
-      provider: frame.provider ?? reply.provider,
-      model: frame.model ?? reply.model,
-      first_token_ms: live.first_token_ms,
-      total_ms: performance.now() - reply.startedAt,
-      ...(frame.stats ?? {}),
-      chunks_per_second: frame.stats?.chunks_per_second ?? live.chunks_per_second,
-      usage: frame.usage ?? frame.stats?.usage,
-    });
-  },
-
-  error(frame) {
-    const reply = frame.reply ? replies.get(frame.reply) : null;
-    if (reply) {
-      const note = frame.code === "not_found"
-        ? "This reply can no longer be followed."
-        : `Cut off: ${frame.message}`;
-      finish(reply, frame, "failed", note);
-    } else if (pending && pending.dropped && frame.code === "not_found") {
-      notSent(pending, "the connection dropped before the question reached the server.");
-    } else if (pending) {
-      notSent(pending, frame.message);
-    } else {
-      showError(frame.message);
-    }
-  },
-};
-
-function track(reply) {
-  replies.set(reply.id, reply);
-  return reply;
-}
-
-function finish(reply, frame, status, note) {
-  if (typeof frame.text === "string" && frame.text !== reply.text) reply.replaceText(frame.text);
-  reply.answer.dataset.raw = reply.text;
-  setOutcome(reply.turn, status, note);
-  // Screen readers hear that the answer ended, not every piece of it as it streams.
-  byId("announce").textContent = note || "The answer is complete.";
-  if (current === reply) current = null;
-  updateControls();
-  scrollIfFollowing();
-}
-
-function notSent(ask, reason) {
-  if (ask.replaces) {
-    ask.turn.remove();
-    delete ask.replaces.dataset.replacing;
-  } else {
-    setOutcome(ask.turn, "unsent", `Not sent: ${reason}`);
-    if (!question.value.trim()) question.value = ask.frame.question;
-  }
-  if (pending === ask) pending = null;
-  showError(`Your question was not sent: ${reason}`);
-  updateControls();
-}
-
-let refreshQueued = new Set();
-function scheduleRefresh(reply) {
-  // Stats and scrolling follow the text once per painted frame, however fast deltas come.
-  if (refreshQueued.size === 0) {
-    requestAnimationFrame(() => {
-      for (const queued of refreshQueued) {
-        if (queued !== current) continue;
-        showStats(queued.stats, { model: queued.model, provider: queued.provider, ...queued.liveStats() });
-      }
-      refreshQueued = new Set();
-      scrollIfFollowing();
-    });
-  }
-  refreshQueued.add(reply);
-}
-
-// -- the page around the answers -------------------------------------------------------------
-
-function newTurn(text) {
-  const turn = byId("turn-template").content.firstElementChild.cloneNode(true);
-  turn.querySelector(".question").textContent = text;
-  setOutcome(turn, "streaming", "");
-  log.insertBefore(turn, emptyNote);
-  emptyNote.hidden = true;
-  scrollIfFollowing();
-  return turn;
-}
-
-function setOutcome(turn, status, note) {
-  turn.dataset.status = status;
-  turn.querySelector(".answer").setAttribute("aria-busy", String(status === "streaming"));
-  turn.querySelector(".outcome").textContent = note;
-}
-
-function resumeAfterConnect() {
-  if (pending?.dropped) {
-    connection.send({ type: "resume", reply: pending.frame.reply, after: -1 });
-    return;
-  }
-  let reply = current;
-  const resumable = chat.dataset.resumeReply;
-  if (!reply && resumable) {
-    // Opened while the last answer was still being written: follow it from its first delta.
-    chat.dataset.resumeReply = "";
-    const turn = log.querySelector(`.turn[data-reply="${CSS.escape(resumable)}"]`);
-    if (turn) reply = current = track(new Reply(resumable, turn));
-  }
-  if (reply) {
-    reply.resumeFrom = reply.lastSeq;
-    connection.send({ type: "resume", reply: reply.id, after: reply.lastSeq });
-  }
-}
-
-// -- what the user does ----------------------------------------------------------------------
-
-function ask({ text, regenerate = false }) {
-  if (!text.trim()) return;
-  if (current || pending) {
-    showError("An answer is still being written: stop it or wait for it.");
-    return;
-  }
-  if (!connection.open) {
-    showError("Not connected: your question stays in the box until you send it again.");
-    return;
-  }
-  showError("");
-  const frame = { type: "ask", question: text, reply: newReplyId() };
-  if (conversation) frame.conversation = conversation;
-  if (byId("model")?.value) frame.model = byId("model").value;
-  if (byId("provider")?.value) frame.provider = byId("provider").value;
-  let replaces = null;
-  if (regenerate) {
-    frame.regenerate = true;
-    replaces = lastTurn();
-    replaces.dataset.replacing = "true";
-  }
-  follow = true;
-  pending = { turn: newTurn(text), frame, replaces };
-  connection.send(frame);
-  if (!regenerate) question.value = "";
-  updateControls();
-}
-
-function newReplyId() {
-  // getRandomValues, unlike randomUUID, works on a plain-http page served to the LAN too.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function lastTurn() {
-  const turns = log.querySelectorAll(".turn");
-  return turns[turns.length - 1] ?? null;
-}
-
-function updateControls() {
-  const busy = Boolean(current || pending);
-  const last = lastTurn();
-  stopButton.disabled = !current;
-  regenerateButton.disabled =
-    busy || !connection.open || !conversation || !last || last.dataset.status === "unsent";
-  chat.classList.toggle("busy", busy);
-}
-
-function showError(message) {
-  errorBox.textContent = message;
-  errorBox.hidden = !message;
-}
-
-function scrollIfFollowing() {
-  if (follow) log.scrollTop = log.scrollHeight;
-}
-
-byId("ask").addEventListener("submit", (event) => {
-  event.preventDefault();
-  ask({ text: question.value });
+const controls = new Controls({
+  chat,
+  question,
+  stopButton,
+  regenerateButton,
+  errorBox: byId("error"),
+  replies,
+  turns,
+  conversation,
+  connection,
 });
-question.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    ask({ text: question.value });
-  }
+
+const handlers = frameHandlers({
+  replies,
+  conversation,
+  controls,
+  liveRefresh,
+  autoscroll,
+  announce: byId("announce"),
 });
-stopButton.addEventListener("click", () => {
-  if (current && !connection.send({ type: "stop", reply: current.id })) {
-    showError("Not connected: the answer cannot be stopped until the connection is back.");
-  }
-});
-regenerateButton.addEventListener("click", () => {
-  const last = lastTurn();
-  if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
-});
-// Only the reader stops following: the page's own scrolls, and the browser's adjustments when
-// rendered html replaces the text above, arrive as scroll events too and must not count.
-let lastScrollTop = 0;
-let pointerDown = false;
-log.addEventListener("scroll", () => {
-  const movingDown = log.scrollTop > lastScrollTop;
-  lastScrollTop = log.scrollTop;
-  if (log.scrollHeight - log.scrollTop - log.clientHeight < 48) {
-    if (movingDown) follow = true; // back at the end by scrolling down
-  } else if (pointerDown && !movingDown) {
-    follow = false; // dragging the scrollbar up
-  }
-});
-log.addEventListener("pointerdown", (event) => {
-  pointerDown = event.target === log; // on the scrollbar, not on the text or a button
-});
-window.addEventListener("pointerup", () => { pointerDown = false; });
-log.addEventListener("wheel", (event) => {
-  if (event.deltaY < 0) follow = false;
-}, { passive: true });
-log.addEventListener("touchmove", () => { follow = false; }, { passive: true });
-log.addEventListener("keydown", (event) => {
-  if (["ArrowUp", "PageUp", "Home"].includes(event.key)) follow = false;
-});
-log.addEventListener("click", (event) => {
-  const button = event.target.closest("button");
-  if (button?.classList.contains("copy-code")) {
-    copyText(button, button.closest(".code-block").querySelector("pre").textContent);
-  } else if (button?.classList.contains("copy-answer")) {
-    const turn = button.closest(".turn");
-    const reply = replies.get(turn.dataset.reply);
-    copyText(button, reply ? reply.text : turn.querySelector(".answer").dataset.raw);
-  }
+
+installActions({
+  form: byId("ask"),
+  question,
+  stopButton,
+  regenerateButton,
+  log,
+  pickers: { model: byId("model"), provider: byId("provider") },
+  connection,
+  replies,
+  turns,
+  conversation,
+  controls,
+  autoscroll,
 });
 installSidebar(byId("menu"));
 window.addEventListener("online", () => connection.reconnectNow());
@@ -320,16 +94,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") connection.reconnectNow();
 });
 
-for (const stats of log.querySelectorAll(".stats")) {
-  let facts = {};
-  try {
-    facts = JSON.parse(stats.dataset.stats || "{}");
-  } catch {
-    // shown without numbers
-  }
-  showStats(stats, facts);
-}
-decorateCode(log);
-scrollIfFollowing();
+turns.showSaved();
+autoscroll.scrollIfFollowing();
 connection.connect();
-updateControls();
+controls.update();

@@ -2,35 +2,47 @@
 
 const TITLE_CHARS = 60;
 
-export function showConversation(id, firstQuestion, { isNew }) {
-  const url = `/c/${id}/`;
-  const title = document.getElementById("title");
-  if (isNew) {
-    // The first answer of a new chat: from now on this page is that conversation's page.
-    history.replaceState(null, "", url);
-    title.textContent = titleFrom(firstQuestion ?? "");
-    document.title = `${title.textContent} · streamdemo`;
-    const exportLink = document.getElementById("export");
-    exportLink.href = `${url}export.md`;
-    exportLink.hidden = false;
+// The conversation this page shows: none on a new chat until its first answer starts.
+export class Conversation {
+  constructor(chat) {
+    this.chat = chat;
+    this.id = chat.dataset.conversation || null;
   }
-  const list = document.getElementById("conversations");
-  let link = list.querySelector(`a[href="${url}"]`);
-  if (!link) {
-    link = document.createElement("a");
-    link.href = url;
-    link.textContent = title.textContent;
-    const item = document.createElement("li");
-    item.append(link);
-    list.prepend(item);
+
+  // Every start names its reply's conversation, and with it the title for a new one.
+  show(id, title) {
+    const url = `/c/${id}/`;
+    const heading = document.getElementById("title");
+    if (this.id !== id) {
+      // The first answer of a new chat: from now on this page is that conversation's page.
+      history.replaceState(null, "", url);
+      heading.textContent = title;
+      document.title = `${heading.textContent} · streamdemo`;
+      const exportLink = document.getElementById("export");
+      exportLink.href = `${url}export.md`;
+      exportLink.hidden = false;
+    }
+    this.id = this.chat.dataset.conversation = id;
+    const list = document.getElementById("conversations");
+    let link = list.querySelector(`a[href="${url}"]`);
+    if (!link) {
+      link = document.createElement("a");
+      link.href = url;
+      link.textContent = heading.textContent;
+      const item = document.createElement("li");
+      item.append(link);
+      list.prepend(item);
+    }
+    for (const other of list.querySelectorAll("a[aria-current]")) {
+      other.removeAttribute("aria-current");
+    }
+    link.setAttribute("aria-current", "page");
+    list.prepend(link.parentElement); // the most recently active comes first
   }
-  for (const other of list.querySelectorAll("a[aria-current]")) other.removeAttribute("aria-current");
-  link.setAttribute("aria-current", "page");
-  list.prepend(link.parentElement); // the most recently active comes first
 }
 
 // The same title the server gives a conversation from its first question.
-function titleFrom(text) {
+export function titleFrom(text) {
   const line = text.split(/\s+/).filter(Boolean).join(" ");
   return line.length <= TITLE_CHARS ? line : `${line.slice(0, TITLE_CHARS - 1).trimEnd()}…`;
 }
