@@ -41,8 +41,9 @@ class PiecePrinter:
             self._thinking = self._thought = True
         elif not piece.reasoning and self._thinking:
             self._end_thinking()
-        self._write(piece.text)
+        # Noted before the write: an interrupt between the two must not leave the line unended.
         self._line_open = not piece.text.endswith("\n")
+        self._write(piece.text)
         self.out.flush()
 
     def close(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from importlib import import_module
 from typing import Any
 
@@ -21,6 +23,7 @@ from chat.protocol import Refusal
 from chat.rate_limit import TokenBucket
 from chat.replies import get_replies
 from chat.replies.following import Follower, replay_saved
+from chat.replies.log import ReplyInfo
 
 # Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009 + 3000.
 CLOSE_UNSUPPORTED_DATA = 4003
@@ -33,8 +36,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
 
     async def connect(self) -> None:
+        self.origin = uuid.uuid4().hex
         self.follower: Follower | None = None
         self.following: asyncio.Task[None] | None = None
+        # The conversation this socket shows, and the task that hears of its other tabs' asks.
+        self.shown: str | None = None
+        self.watching: asyncio.Task[None] | None = None
+        self.render = True
         self.gone = False
         self.session: str | None = None
         self.asks = TokenBucket(
@@ -45,6 +53,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.gone = True
         await self.unfollow()
+        await _cancel(self.watching)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -70,8 +79,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
         if not self.asks.take():
             raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
-        reply = await get_replies().start(ask, self.session_key())
-        await self.follow(reply, after=-1, render=ask.render)
+        replies = get_replies()
+        reply = await replies.start(ask, self.session_key(), origin=self.origin)
+        self.render = ask.render
+        await self.follow(reply, after=-1)
+        info = await replies.log.info(reply)
+        if info is not None:
+            await self.show(info.conversation)
 
     async def stop(self, stop: protocol.Stop) -> None:
         reply = stop.reply or (self.follower.reply if self.follower else None)
@@ -86,29 +100,51 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def resume(self, resume: protocol.Resume) -> None:
         replies = get_replies()
-        if await replies.log.info(resume.reply) is not None:
-            if await replies.owned(resume.reply, self.session_key()):
-                await self.follow(resume.reply, after=resume.after, render=resume.render)
+        self.render = resume.render
+        info = await replies.log.info(resume.reply)
+        if info is not None:
+            if info.session == self.session_key():
+                await self.follow(resume.reply, after=resume.after)
+                await self.show(info.conversation)
                 return
         else:
             # Once the log has forgotten a reply, the saved turn answers for it.
             turn = await conversations.find_turn(resume.reply)
             if turn is not None and turn.conversation.session_key == self.session_key():
                 await self.unfollow()
-                await replay_saved(turn, resume.after, self.send_frame)
+                ending = await conversations.ending_of(turn)
+                await replay_saved(turn, ending, resume.after, self.send_frame)
+                await self.show(str(turn.conversation_id))
                 return
         raise Refusal("not_found", "There is no such reply.", resume.reply)
 
-    async def follow(self, reply: str, after: int, render: bool) -> None:
+    async def follow(self, reply: str, after: int) -> None:
         await self.unfollow()
-        self.follower = Follower(get_replies().log, reply, after, render, self.send_frame)
+        self.follower = Follower(get_replies().log, reply, after, self.render, self.send_frame)
         self.following = asyncio.create_task(self.follower.run())
 
     async def unfollow(self) -> None:
-        if self.following is not None:
-            self.following.cancel()
-            await asyncio.gather(self.following, return_exceptions=True)
-            self.following = self.follower = None
+        await _cancel(self.following)
+        self.following = self.follower = None
+
+    async def show(self, conversation: str) -> None:
+        """From now on, follow the replies that other tabs of the session ask in the
+        conversation, each once the reply followed before it has ended."""
+        if conversation == self.shown:
+            return
+        await _cancel(self.watching)
+        self.shown = conversation
+        watch = get_replies().announcements.watch(conversation)
+        self.watching = asyncio.create_task(self.follow_other_tabs(watch))
+
+    async def follow_other_tabs(self, announced: AsyncGenerator[ReplyInfo, None]) -> None:
+        async with aclosing(announced):
+            async for info in announced:
+                if info.origin == self.origin or info.session != self.session_key():
+                    continue
+                while self.follower is not None and not self.follower.ended:
+                    await self.follower.finished.wait()
+                await self.follow(info.reply, after=-1)
 
     def session_key(self) -> str:
         if self.session is None:
@@ -120,6 +156,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict[str, Any]) -> None:
         if not self.gone:
             await self.send(text_data=json.dumps(frame))
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def browser_session(scope: dict[str, Any]) -> str | None:

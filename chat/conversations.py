@@ -9,11 +9,13 @@ a turn's writes happen in one transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import transaction
 
-from chat.endings import Ending
+from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Conversation, Turn, title_from
 
 Message = dict[str, str]
@@ -21,6 +23,23 @@ Message = dict[str, str]
 
 class ConversationNotFound(Exception):
     """No conversation with that id belongs to this session."""
+
+
+class Conflict(Exception):
+    """The turn to regenerate is no longer the conversation's last: another tab asked since."""
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A turn just stored, and what the model is to receive for it."""
+
+    conversation: str
+    title: str
+    messages: list[Message]
+    # How many of the conversation's earlier turns the context budget left out.
+    left_out: int
+    # The reply whose turn this one replaced, when regenerating.
+    replaces: str | None
 
 
 async def begin_turn(
@@ -31,11 +50,12 @@ async def begin_turn(
     model: str,
     provider: str | None,
     reply_id: str,
-    regenerate: bool = False,
-) -> tuple[str, list[Message]]:
-    """Store a new streaming turn; return its conversation's id and the messages to send upstream.
+    regenerate: str | None = None,
+) -> Begun:
+    """Store a new streaming turn, and say what to send upstream for it.
 
-    With `regenerate` the conversation's last turn is replaced by this one.
+    With `regenerate`, the reply of the conversation's last turn, that turn is replaced by this
+    one; `Conflict` if it is no longer the last.
     """
     return await sync_to_async(_begin_turn)(
         session_key, conversation_id, question, model, provider, reply_id, regenerate
@@ -50,10 +70,12 @@ def _begin_turn(
     model: str,
     provider: str | None,
     reply_id: str,
-    regenerate: bool,
-) -> tuple[str, list[Message]]:
+    regenerate: str | None,
+) -> Begun:
     earlier: list[Turn] = []
     if conversation_id is None:
+        if regenerate:
+            raise Conflict(regenerate)
         # A new conversation has no history and was created just now: two queries fewer per ask.
         conversation = Conversation.objects.create(
             session_key=session_key, title=title_from(question)
@@ -61,17 +83,48 @@ def _begin_turn(
     else:
         conversation = _owned(session_key, conversation_id, for_update=True)
         earlier = list(conversation.turns.all())
-        if regenerate and earlier:
+        if regenerate:
+            if not earlier or earlier[-1].reply_id != regenerate:
+                raise Conflict(regenerate)
             earlier.pop().delete()
         conversation.save(update_fields=["updated"])
+    messages, left_out = context(earlier, question, settings.STREAMDEMO_CONTEXT_CHARS)
     Turn.objects.create(
         conversation=conversation,
         reply_id=reply_id,
         question=question,
         model=model,
         provider=provider or "",
+        left_out=left_out,
     )
-    return str(conversation.id), [*history(earlier), {"role": "user", "content": question}]
+    return Begun(str(conversation.id), conversation.title, messages, left_out, regenerate)
+
+
+def context(turns: list[Turn], question: str, budget: int) -> tuple[list[Message], int]:
+    """The messages the model receives for a question, and how many earlier turns were left out.
+
+    The newest turns that fit the budget (in characters, the question included) go as they are
+    stored; older ones are left out. A turn with no answer is left out too: a question without
+    its answer would leave two user messages in a row, which some chat templates refuse.
+    """
+    room = budget - len(question)
+    kept: list[Turn] = []
+    left_out = len(turns)
+    for index in range(len(turns) - 1, -1, -1):
+        turn = turns[index]
+        if not turn.answer:
+            continue
+        room -= len(turn.question) + len(turn.answer)
+        if room < 0:
+            break
+        kept.append(turn)
+        left_out = index
+    messages: list[Message] = []
+    for turn in reversed(kept):
+        messages.append({"role": "user", "content": turn.question})
+        messages.append({"role": "assistant", "content": turn.answer})
+    messages.append({"role": "user", "content": question})
+    return messages, left_out
 
 
 async def end_turn(reply_id: str, ending: Ending) -> None:
@@ -79,19 +132,35 @@ async def end_turn(reply_id: str, ending: Ending) -> None:
     await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.fields_of(ending))
 
 
+async def save_progress(progress: dict[str, tuple[str, str]]) -> None:
+    """Save the text and thinking of replies still streaming, by reply id, in one transaction."""
+    await sync_to_async(_save_progress)(progress)
+
+
+@transaction.atomic
+def _save_progress(progress: dict[str, tuple[str, str]]) -> None:
+    for reply_id, (text, reasoning) in progress.items():
+        # An ending saved meanwhile has the whole text: a checkpoint must not undo it.
+        Turn.objects.filter(reply_id=reply_id, status=Turn.Status.STREAMING).update(
+            answer=text, reasoning=reasoning
+        )
+
+
+async def ending_of(turn: Turn) -> Ending:
+    """How the turn's reply ended. A turn still marked as streaming whose reply no server runs
+    any more (the caller knows) ended when its server stopped: that is recorded now."""
+    if turn.ending is not None:
+        return turn.ending
+    ending = interrupted(
+        turn.answer, turn.model, turn.provider or None, CRASHED, reasoning=turn.reasoning
+    )
+    await end_turn(turn.reply_id, ending)
+    return ending
+
+
 async def find_turn(reply_id: str) -> Turn | None:
     """The turn of a reply, with its conversation (whose `session_key` says who owns it)."""
     return await Turn.objects.select_related("conversation").filter(reply_id=reply_id).afirst()
-
-
-def history(turns: list[Turn]) -> list[Message]:
-    """Earlier turns as chat messages; an answer with no text yet is left out."""
-    messages: list[Message] = []
-    for turn in turns:
-        messages.append({"role": "user", "content": turn.question})
-        if turn.answer:
-            messages.append({"role": "assistant", "content": turn.answer})
-    return messages
 
 
 # -- reads for the views -----------------------------------------------------------------------

@@ -60,17 +60,28 @@ class Ending:
 # The note of a turn whose reply has not ended yet.
 STREAMING_NOTE = "Still being written…"
 
+# How a reply ended that its server did not see to its end, by what is known of its text.
+RESTARTED = "The server restarted before this answer ended; all of its text so far is kept."
+WORKER_DIED = "The server answering this stopped before the answer ended; its text so far is kept."
+CRASHED = "The server stopped before this answer ended; the text it had saved is kept."
+
 
 def interrupted(
-    text: str, model: str, provider: str | None, why: str, reasoning: str = ""
+    text: str,
+    model: str,
+    provider: str | None,
+    message: str,
+    reasoning: str = "",
+    stats: dict[str, Any] | None = None,
 ) -> Ending:
     """The end of a reply whose server stopped before the answer ended."""
     return Ending(
         status="failed",
         text=text,
         reasoning=reasoning,
+        stats=stats or {},
         model=model,
         provider=provider,
         error_code="interrupted",
-        error_message=f"{why}; the text so far is kept.",
+        error_message=message,
     )

@@ -50,6 +50,8 @@ class Turn(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     usage = models.JSONField(null=True, blank=True)
     usage_reported = models.BooleanField(default=False)
+    # How many of the conversation's earlier turns were left out of what the model received.
+    left_out = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -43,7 +43,8 @@ class Ask:
     model: str | None = None
     provider: str | None = None
     conversation: str | None = None
-    regenerate: bool = False
+    # The reply whose answer this one replaces: the conversation's last, or `conflict`.
+    regenerate: str | None = None
     # Whether to send `html` frames (the answer's markdown rendered) besides the deltas.
     render: bool = True
     # An id the client chose for the reply, so that after a drop it can ask whether its
@@ -115,17 +116,29 @@ def _ask(frame: dict[str, Any]) -> Ask:
         model,
         provider,
         _optional_text(frame, "conversation"),
-        regenerate=frame.get("regenerate") is True,
+        regenerate=_regenerate(frame),
         render=frame.get("render", True) is not False,
         reply=_reply_id(frame),
     )
 
 
-def _reply_id(frame: dict[str, Any]) -> str | None:
-    reply = _optional_text(frame, "reply")
+def _reply_id(frame: dict[str, Any], key: str = "reply") -> str | None:
+    reply = _optional_text(frame, key)
     if reply is not None and not REPLY_ID.fullmatch(reply):
-        raise ProtocolError("invalid_reply", "A reply id is 32 lowercase hex digits.")
+        raise ProtocolError(f"invalid_{key}", "A reply id is 32 lowercase hex digits.")
     return reply
+
+
+def _regenerate(frame: dict[str, Any]) -> str | None:
+    if frame.get("regenerate") in (None, False):
+        return None
+    if not isinstance(frame["regenerate"], str):
+        # A bare `true` would replace whatever turn is last, though another tab may have asked
+        # since this one looked: the reply replaced must be named.
+        raise ProtocolError(
+            "invalid_regenerate", '"regenerate" names the reply to replace: its id, not true.'
+        )
+    return _reply_id(frame, "regenerate")
 
 
 def _resume(frame: dict[str, Any]) -> Resume:
@@ -155,15 +168,30 @@ def allowed_providers() -> list[str]:
 
 
 def start(
-    reply: str, model: str, provider: str | None, conversation: str | None, question: str | None
+    reply: str,
+    *,
+    conversation: str,
+    title: str,
+    question: str,
+    model: str,
+    provider: str | None,
+    left_out: int = 0,
+    replaces: str | None = None,
+    elapsed_ms: int | None = None,
+    first_token_ms: int | None = None,
 ) -> dict[str, Any]:
+    """The first frame of a reply: what was asked, where, of whom, and how long ago."""
     return {
         "type": "start",
         "reply": reply,
         "model": model,
         "provider": provider,
         "conversation": conversation,
+        "title": title,
         "question": question,
+        "left_out": left_out,
+        "replaces": replaces,
+        "stats": {"elapsed_ms": elapsed_ms, "first_token_ms": first_token_ms},
     }
 
 

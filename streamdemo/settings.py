@@ -151,6 +151,11 @@ STREAMDEMO_PROVIDERS = env.list(
     "STREAMDEMO_PROVIDERS", default=[STREAMDEMO_PROVIDER] if STREAMDEMO_PROVIDER else []
 )
 STREAMDEMO_MAX_QUESTION_CHARS = env.int("STREAMDEMO_MAX_QUESTION_CHARS", default=16_000)
+# The most characters of a conversation the model receives with a question (the question
+# included): the newest turns that fit. About 8,000 tokens; raise it for larger contexts.
+STREAMDEMO_CONTEXT_CHARS = env.int("STREAMDEMO_CONTEXT_CHARS", default=32_000)
+# A running reply's text is saved at most this often, so that a crash loses no more of it.
+STREAMDEMO_CHECKPOINT_SECONDS = env.float("STREAMDEMO_CHECKPOINT_SECONDS", default=1.0)
 # A reply runs on after its socket closes until it ends, is stopped, or nobody has followed it
 # for this many seconds (0: as soon as nobody follows).
 STREAMDEMO_REPLY_GRACE_SECONDS = env.float("STREAMDEMO_REPLY_GRACE_SECONDS", default=60.0)

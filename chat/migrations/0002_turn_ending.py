@@ -37,6 +37,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="turn",
+            name="left_out",
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="turn",
             name="reasoning",
             field=models.TextField(blank=True, default=""),
         ),

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from chat import protocol
-from chat.endings import interrupted
+from chat.endings import Ending
 from chat.models import Turn
 from chat.rendering import render_markdown
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
@@ -43,6 +43,8 @@ class Follower:
         self.after = after
         self.render = render
         self.ended = False
+        # Set once the follower is done, whether the reply ended or the following was cut.
+        self.finished = asyncio.Event()
         self._send = send
 
     async def run(self) -> None:
@@ -66,6 +68,7 @@ class Follower:
                 elif not isinstance(first, End):
                     await self._forward_rendering(entries, renderer)
         finally:
+            self.finished.set()
             await log.leave(reply)
 
     async def _forward_rendering(self, entries: AsyncIterator[Entry], renderer: _Renderer) -> None:
@@ -98,10 +101,21 @@ class Follower:
 
 
 def start_frame(info: ReplyInfo) -> dict[str, Any]:
-    return protocol.start(info.reply, info.model, info.provider, info.conversation, info.question)
+    return protocol.start(
+        info.reply,
+        conversation=info.conversation,
+        title=info.title,
+        question=info.question,
+        model=info.model,
+        provider=info.provider,
+        left_out=info.left_out,
+        replaces=info.replaces,
+        elapsed_ms=round((time.time() - info.asked_at) * 1000) if info.asked_at else None,
+        first_token_ms=info.first_token_ms,
+    )
 
 
-async def replay_saved(turn: Turn, after: int, send: Send) -> None:
+async def replay_saved(turn: Turn, ending: Ending, after: int, send: Send) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
     Saved text has no seqs: a client that has nothing gets the thinking and the answer each
@@ -111,7 +125,14 @@ async def replay_saved(turn: Turn, after: int, send: Send) -> None:
     reply = turn.reply_id
     await send(
         protocol.start(
-            reply, turn.model, turn.provider or None, str(turn.conversation_id), turn.question
+            reply,
+            conversation=str(turn.conversation_id),
+            title=turn.conversation.title,
+            question=turn.question,
+            model=turn.model,
+            provider=turn.provider or None,
+            left_out=turn.left_out,
+            first_token_ms=(turn.stats or {}).get("first_token_ms"),
         )
     )
     if after < 0:
@@ -121,13 +142,6 @@ async def replay_saved(turn: Turn, after: int, send: Send) -> None:
             seq += 1
         if turn.answer:
             await send(protocol.delta(reply, seq, turn.answer))
-    ending = turn.ending or interrupted(
-        turn.answer,
-        turn.model,
-        turn.provider or None,
-        why="The server restarted before this answer ended",
-        reasoning=turn.reasoning,
-    )
     await send(protocol.final(reply, ending))
 
 

@@ -7,6 +7,7 @@ this, a server stopping mid-answer would leave upstream requests open and turns 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 
 from chat.replies import get_replies
@@ -17,6 +18,23 @@ async def shutdown() -> None:
     """Stop every reply (each is saved as stopped), then close the upstream connections."""
     await get_replies().shutdown()
     await close_pool()
+
+
+def end_replies_before_exit(timeout: float = 10) -> None:
+    """From another thread than daphne's, end its replies and wait (a while) until they are
+    saved: for a process about to exit without stopping daphne's reactor."""
+    loop = _daphne_loop()
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return
+    done = asyncio.run_coroutine_threadsafe(shutdown(), loop)
+    with contextlib.suppress(Exception):
+        done.result(timeout)
+
+
+def _daphne_loop() -> asyncio.AbstractEventLoop | None:
+    reactor = sys.modules.get("twisted.internet.reactor")
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 def shut_down_with_daphne() -> None:

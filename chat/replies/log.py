@@ -24,12 +24,23 @@ class ReplyInfo:
     reply: str
     session: str
     conversation: str
+    title: str
     question: str
     model: str
     provider: str | None
+    # How many of the conversation's earlier turns were left out of what the model received.
+    left_out: int = 0
+    # The reply this one replaces (a regenerated answer), if any.
+    replaces: str | None = None
+    # When the question was asked (seconds since the epoch: workers share no other clock),
+    # and how long after it the first piece of the answer came.
+    asked_at: float = 0.0
+    first_token_ms: int | None = None
+    # The socket that asked, so that it is not told of its own reply as of another tab's.
+    origin: str = ""
 
-    def answered_by(self, provider: str | None) -> ReplyInfo:
-        return replace(self, provider=provider)
+    def began(self, provider: str | None, first_token_ms: int | None) -> ReplyInfo:
+        return replace(self, provider=provider, first_token_ms=first_token_ms)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,8 +73,18 @@ class ReplyLog(ABC):
         """What the log knows of a reply; None once it has forgotten it, or never had it."""
 
     @abstractmethod
-    async def answered_by(self, reply: str, provider: str | None) -> None:
-        """Record which of several candidate backends is answering."""
+    async def began(self, reply: str, provider: str | None, first_token_ms: int | None) -> None:
+        """Record that the answer began: which of several candidate backends is answering, and
+        when its first piece came."""
+
+    @abstractmethod
+    async def claim(self, conversation: str, reply: str) -> bool:
+        """Make the reply the conversation's running one, unless another still runs: one reply
+        at a time per conversation, whichever socket or worker asks."""
+
+    @abstractmethod
+    async def release(self, conversation: str, reply: str) -> None:
+        """Give up a claim for a reply that will not start after all."""
 
     @abstractmethod
     async def append(self, reply: str, delta: Delta) -> None: ...

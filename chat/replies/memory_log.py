@@ -37,6 +37,7 @@ class _Record:
 class MemoryReplyLog(ReplyLog):
     def __init__(self) -> None:
         self._records: dict[str, _Record] = {}
+        self._running: dict[str, str] = {}  # conversation -> its latest reply
 
     async def open(self, info: ReplyInfo) -> None:
         self._forget_expired()
@@ -46,9 +47,20 @@ class MemoryReplyLog(ReplyLog):
         record = self._records.get(reply)
         return None if record is None else record.info
 
-    async def answered_by(self, reply: str, provider: str | None) -> None:
+    async def began(self, reply: str, provider: str | None, first_token_ms: int | None) -> None:
         record = self._records[reply]
-        record.info = record.info.answered_by(provider)
+        record.info = record.info.began(provider, first_token_ms)
+
+    async def claim(self, conversation: str, reply: str) -> bool:
+        latest = self._records.get(self._running.get(conversation, ""))
+        if latest is not None and latest.ending is None and latest.info.reply != reply:
+            return False
+        self._running[conversation] = reply
+        return True
+
+    async def release(self, conversation: str, reply: str) -> None:
+        if self._running.get(conversation) == reply:
+            del self._running[conversation]
 
     async def append(self, reply: str, delta: Delta) -> None:
         record = self._records[reply]
@@ -122,4 +134,6 @@ class MemoryReplyLog(ReplyLog):
             if record.ended_at is not None and record.ended_at < cutoff
         ]
         for key in expired:
-            del self._records[key]
+            conversation = self._records.pop(key).info.conversation
+            if self._running.get(conversation) == key:
+                del self._running[conversation]

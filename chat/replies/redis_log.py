@@ -19,71 +19,69 @@ from typing import cast
 import redis.asyncio as redis
 from django.conf import settings
 
-from chat.endings import Ending, interrupted
+from chat.endings import WORKER_DIED, Ending, interrupted
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+from chat.replies.redis_common import (
+    CLAIM,
+    INTERRUPTED,
+    PREFIX,
+    RELEASE,
+    LoopClients,
+    StreamEntries,
+    Streams,
+    key,
+    lease_ms,
+)
 
-# What XRANGE and XREAD answer, with responses decoded: (id, fields) of each entry, by stream.
-StreamEntries = list[tuple[str, dict[str, str]]]
-Streams = list[tuple[str, StreamEntries]]
-
-PREFIX = "streamdemo:reply:"
 BLOCK_MS = 2_000
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
-# The `ended` mark of a reply that a follower ended because its worker's lease lapsed.
-INTERRUPTED = "interrupted"
 
 
 class RedisReplyLog(ReplyLog):
     def __init__(self, url: str, block_ms: int = BLOCK_MS) -> None:
-        self._url = url
         self._block_ms = block_ms
-        self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
+        self._clients = LoopClients(url, block_ms)
 
     @property
     def _redis(self) -> redis.Redis:
-        # A redis client's connections belong to the event loop that made them.
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            # A read that blocks for new entries must not outlast the socket's own timeout.
-            client = redis.Redis.from_url(
-                self._url, decode_responses=True, socket_timeout=self._block_ms / 1000 + 5
-            )
-            self._clients = {
-                loop: client,
-                **{k: v for k, v in self._clients.items() if not k.is_closed()},
-            }
-        return client
+        return self._clients.get()
 
     async def open(self, info: ReplyInfo) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
         reply = info.reply
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key(reply, "meta"), json.dumps(info.as_dict()), ex=ttl)
-            pipe.set(_key(reply, "followers"), 0, ex=ttl)
-            pipe.set(_key(reply, "alive"), 1, px=_lease_ms())
+            pipe.set(key(reply, "meta"), json.dumps(info.as_dict()), ex=ttl)
+            pipe.set(key(reply, "followers"), 0, ex=ttl)
+            pipe.set(key(reply, "alive"), 1, px=lease_ms())
             await pipe.execute()
 
     async def info(self, reply: str) -> ReplyInfo | None:
-        raw = await self._redis.get(_key(reply, "meta"))
+        raw = await self._redis.get(key(reply, "meta"))
         return None if raw is None else ReplyInfo(**json.loads(raw))
 
-    async def answered_by(self, reply: str, provider: str | None) -> None:
+    async def began(self, reply: str, provider: str | None, first_token_ms: int | None) -> None:
         info = await self.info(reply)
         if info is not None:
-            await self._redis.set(
-                _key(reply, "meta"),
-                json.dumps(info.answered_by(provider).as_dict()),
-                ex=int(settings.STREAMDEMO_REPLY_TTL),
-            )
+            began = info.began(provider, first_token_ms)
+            ttl = int(settings.STREAMDEMO_REPLY_TTL)
+            await self._redis.set(key(reply, "meta"), json.dumps(began.as_dict()), ex=ttl)
+
+    async def claim(self, conversation: str, reply: str) -> bool:
+        ttl = int(settings.STREAMDEMO_REPLY_TTL)
+        running = f"{PREFIX}conversation:{conversation}"
+        claimed = await self._redis.eval(CLAIM, 1, running, reply, PREFIX, lease_ms(), ttl)
+        return bool(claimed)
+
+    async def release(self, conversation: str, reply: str) -> None:
+        await self._redis.eval(RELEASE, 1, f"{PREFIX}conversation:{conversation}", reply, PREFIX)
 
     async def append(self, reply: str, delta: Delta) -> None:
         fields = {"seq": delta.seq, "content": delta.content}
         if delta.reasoning:
             fields["reasoning"] = 1
         await self._redis.xadd(
-            _key(reply),
+            key(reply),
             fields,  # type: ignore[arg-type]  # redis-py takes ints as field values
             maxlen=settings.STREAMDEMO_REPLY_MAX_DELTAS,
             approximate=False,
@@ -92,25 +90,25 @@ class RedisReplyLog(ReplyLog):
     async def close(self, reply: str, ending: Ending) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(_key(reply), {"end": json.dumps(ending.as_dict())})
-            pipe.set(_key(reply, "ended"), 1, ex=ttl)
+            pipe.xadd(key(reply), {"end": json.dumps(ending.as_dict())})
+            pipe.set(key(reply, "ended"), 1, ex=ttl)
             for suffix in ("", "meta", "followers"):
-                pipe.expire(_key(reply, suffix), ttl)
+                pipe.expire(key(reply, suffix), ttl)
             await pipe.execute()
 
     async def forget(self, reply: str) -> None:
         suffixes = ("", "meta", "followers", "stop", "ended", "alive")
-        await self._redis.delete(*(_key(reply, suffix) for suffix in suffixes))
+        await self._redis.delete(*(key(reply, suffix) for suffix in suffixes))
 
     async def has_ended(self, reply: str) -> bool:
-        return bool(await self._redis.exists(_key(reply, "ended")))
+        return bool(await self._redis.exists(key(reply, "ended")))
 
     async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         last_id = "0-0"
         while True:
             answer = cast(
                 Streams,
-                await self._redis.xread({_key(reply): last_id}, block=self._block_ms, count=500),
+                await self._redis.xread({key(reply): last_id}, block=self._block_ms, count=500),
             )
             if not answer and await self._orphaned(reply):
                 await self._end_orphan(reply)
@@ -126,22 +124,22 @@ class RedisReplyLog(ReplyLog):
                         yield Delta(seq, fields["content"], "reasoning" in fields)
 
     async def join(self, reply: str) -> None:
-        await self._redis.incr(_key(reply, "followers"))
+        await self._redis.incr(key(reply, "followers"))
 
     async def leave(self, reply: str) -> None:
-        await self._redis.decr(_key(reply, "followers"))
+        await self._redis.decr(key(reply, "followers"))
 
     async def request_stop(self, reply: str) -> None:
-        await self._redis.set(_key(reply, "stop"), 1, ex=int(settings.STREAMDEMO_REPLY_TTL))
+        await self._redis.set(key(reply, "stop"), 1, ex=int(settings.STREAMDEMO_REPLY_TTL))
 
     async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
         unwatched_since: float | None = None
         while True:
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.exists(_key(reply, "stop"))
-                pipe.get(_key(reply, "followers"))
-                pipe.set(_key(reply, "alive"), 1, px=_lease_ms())
-                pipe.get(_key(reply, "ended"))
+                pipe.exists(key(reply, "stop"))
+                pipe.get(key(reply, "followers"))
+                pipe.set(key(reply, "alive"), 1, px=lease_ms())
+                pipe.get(key(reply, "ended"))
                 stop, followers, _, ended = await pipe.execute()
             if stop:
                 return "stop"
@@ -159,32 +157,24 @@ class RedisReplyLog(ReplyLog):
 
     async def _orphaned(self, reply: str) -> bool:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.exists(_key(reply, "alive"))
-            pipe.exists(_key(reply, "ended"))
+            pipe.exists(key(reply, "alive"))
+            pipe.exists(key(reply, "ended"))
             alive, ended = await pipe.execute()
         return not alive and not ended
 
     async def _end_orphan(self, reply: str) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
         # Of several followers that notice at once, the one that sets `ended` writes the end.
-        if await self._redis.set(_key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
+        if await self._redis.set(key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
             info = await self.info(reply)
             entries = [
-                fields for _id, fields in cast(StreamEntries, await self._redis.xrange(_key(reply)))
+                fields for _id, fields in cast(StreamEntries, await self._redis.xrange(key(reply)))
             ]
             ending = interrupted(
                 "".join(fields["content"] for fields in entries if "reasoning" not in fields),
                 reasoning="".join(fields["content"] for fields in entries if "reasoning" in fields),
                 model=info.model if info else "",
                 provider=info.provider if info else None,
-                why="The server answering this stopped before the answer ended",
+                message=WORKER_DIED,
             )
-            await self._redis.xadd(_key(reply), {"end": json.dumps(ending.as_dict())})
-
-
-def _lease_ms() -> int:
-    return int(settings.STREAMDEMO_WORKER_LEASE_SECONDS * 1000)
-
-
-def _key(reply: str, suffix: str = "") -> str:
-    return f"{PREFIX}{reply}:{suffix}" if suffix else f"{PREFIX}{reply}"
+            await self._redis.xadd(key(reply), {"end": json.dumps(ending.as_dict())})

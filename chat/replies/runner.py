@@ -3,22 +3,25 @@
 `Replies.start` stores the question as a new turn and answers it in a task this process owns,
 not the socket: the task streams from `astream_answer` into the reply log until the answer
 ends, a stop is asked for (from any socket following it), or nobody has followed it for
-`STREAMDEMO_REPLY_GRACE_SECONDS`. However it ends, the task makes the reply's `Ending`, closes
-the log with it and has `conversations` save it.
+`STREAMDEMO_REPLY_GRACE_SECONDS`. Its text is saved as it streams (`Checkpoints`); however it
+ends, the task makes the reply's `Ending`, closes the log with it and has `conversations` save it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError
 
 from chat import conversations
-from chat.endings import STOPPED, Ending
+from chat.endings import RESTARTED, STOPPED, Ending, interrupted
 from chat.protocol import Ask, Refusal
+from chat.replies.announcements import Announcements
+from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
 from chat.replies.transcript import Transcript
 from chat.upstream.backends import Backend
@@ -31,28 +34,39 @@ logger = logging.getLogger(__name__)
 class Replies:
     """The owner of every reply task in this process."""
 
-    def __init__(self, log: ReplyLog) -> None:
+    def __init__(self, log: ReplyLog, announcements: Announcements) -> None:
         self.log = log
+        self.announcements = announcements
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._checkpoints: dict[asyncio.AbstractEventLoop, Checkpoints] = {}
+        self._shutting_down = False
 
     def running(self) -> int:
         loop = asyncio.get_running_loop()
         return sum(1 for t in self._tasks.values() if not t.done() and t.get_loop() is loop)
 
-    async def start(self, ask: Ask, session: str) -> str:
+    async def start(self, ask: Ask, session: str, origin: str = "") -> str:
         """Store the question as a new turn, start answering it, and return the reply's id.
 
-        `Refusal` when the process already streams its limit of replies, when the id the client
-        chose is taken, or when the conversation is not the session's.
+        `Refusal` when the process already streams its limit of replies, when the conversation
+        is still answering another question, when the id the client chose is taken, when the
+        turn to regenerate is no longer the last, or when the conversation is not the session's.
         """
         if self.running() >= settings.STREAMDEMO_MAX_REPLIES:
             raise Refusal("busy", "The server is answering too many questions: try again soon.")
         reply = ask.reply or uuid.uuid4().hex
         if ask.reply and await self.log.info(reply) is not None:
             raise Refusal("duplicate_reply", "That reply id is already in use.", reply)
+        if ask.conversation and not await self.log.claim(ask.conversation, reply):
+            raise Refusal(
+                "busy",
+                "This conversation is still answering another question (perhaps in another "
+                "tab): stop it or wait for it to end.",
+            )
+        asked_at = time.time()
         backend = Backend.from_settings(model=ask.model, provider=ask.provider)
         try:
-            conversation, messages = await conversations.begin_turn(
+            begun = await conversations.begin_turn(
                 session_key=session,
                 conversation_id=ask.conversation,
                 question=ask.question,
@@ -61,13 +75,28 @@ class Replies:
                 reply_id=reply,
                 regenerate=ask.regenerate,
             )
-        except conversations.ConversationNotFound:
-            raise Refusal("not_found", "There is no such conversation.") from None
-        except IntegrityError:
-            raise Refusal("duplicate_reply", "That reply id is already in use.", reply) from None
-        info = ReplyInfo(reply, session, conversation, ask.question, backend.model, backend.label)
+        except (conversations.ConversationNotFound, conversations.Conflict, IntegrityError) as e:
+            if ask.conversation:
+                await self.log.release(ask.conversation, reply)
+            raise _refusal(e, reply) from None
+        if ask.conversation is None:
+            await self.log.claim(begun.conversation, reply)
+        info = ReplyInfo(
+            reply=reply,
+            session=session,
+            conversation=begun.conversation,
+            title=begun.title,
+            question=ask.question,
+            model=backend.model,
+            provider=backend.label,
+            left_out=begun.left_out,
+            replaces=begun.replaces,
+            asked_at=asked_at,
+            origin=origin,
+        )
         await self.log.open(info)
-        task = asyncio.create_task(self._run(info, backend, messages), name=reply)
+        await self.announcements.announce(info)
+        task = asyncio.create_task(self._run(info, backend, begun.messages), name=reply)
         self._tasks[reply] = task
         task.add_done_callback(lambda _: self._tasks.pop(reply, None))
         return reply
@@ -88,11 +117,20 @@ class Replies:
         )
 
     async def shutdown(self) -> None:
-        """End every reply now, as stopped; each is saved with its text so far."""
+        """End every reply now, as interrupted; each is saved with all the text it streamed."""
+        self._shutting_down = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for checkpoints in self._checkpoints.values():
+            await checkpoints.close()
+
+    def _checkpoints_here(self) -> Checkpoints:
+        # Asyncio locks and tasks belong to one loop; a test run may go through several.
+        loop = asyncio.get_running_loop()
+        self._checkpoints = {k: v for k, v in self._checkpoints.items() if not k.is_closed()}
+        return self._checkpoints.setdefault(loop, Checkpoints())
 
     async def _run(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
         relay = asyncio.create_task(self._relay(info, backend, messages))
@@ -110,14 +148,16 @@ class Replies:
 
     async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
         reply = info.reply
-        transcript = Transcript()
+        transcript = Transcript(asked_at=info.asked_at)
+        checkpoints = self._checkpoints_here()
+        checkpoints.track(reply, transcript)
         stream = astream_answer(messages, backend)
         ending: Ending | None = None
         try:
             async for piece in stream:
-                if transcript.seq < 0 and stream.used and stream.used.label != backend.label:
-                    # Of several candidates, the start frame names the one that answered.
-                    await self.log.answered_by(reply, stream.used.label)
+                if transcript.seq < 0:
+                    # The start frame names which of several candidates answered, and when.
+                    await self.log.began(reply, (stream.used or backend).label, transcript.ms())
                 await self.log.append(reply, transcript.add(piece))
             outcome = stream.outcome
             assert outcome is not None  # a stream that ends without an error has judged its end
@@ -131,12 +171,20 @@ class Replies:
             )
         except asyncio.CancelledError:
             await stream.aclose()
-            ending = transcript.ending(
-                status="stopped",
-                model=backend.model,
-                provider=(stream.used or backend).label,
-                finish_reason=STOPPED,
-            )
+            provider = (stream.used or backend).label
+            if self._shutting_down:
+                ending = interrupted(
+                    transcript.text,
+                    backend.model,
+                    provider,
+                    RESTARTED,
+                    reasoning=transcript.reasoning,
+                    stats=transcript.stats(),
+                )
+            else:
+                ending = transcript.ending(
+                    status="stopped", model=backend.model, provider=provider, finish_reason=STOPPED
+                )
             raise
         except CompletionError as error:
             # What the backend sent, exactly, is in the cause: for this log, not for the reader.
@@ -149,6 +197,19 @@ class Replies:
                 error_message=str(error),
             )
         finally:
+            await checkpoints.untrack(reply)
             if ending is not None:
                 await self.log.close(reply, ending)
                 await conversations.end_turn(reply, ending)
+
+
+def _refusal(error: Exception, reply: str) -> Refusal:
+    if isinstance(error, conversations.Conflict):
+        return Refusal(
+            "conflict",
+            "This conversation has changed since this page showed it: the answer to "
+            "regenerate is no longer the last one.",
+        )
+    if isinstance(error, IntegrityError):
+        return Refusal("duplicate_reply", "That reply id is already in use.", reply)
+    return Refusal("not_found", "There is no such conversation.")

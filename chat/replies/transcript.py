@@ -11,10 +11,13 @@ from chat.upstream.chunks import Piece
 
 
 class Transcript:
-    """Started when the question is asked; told of each piece of the answer as it arrives."""
+    """Told of each piece of the answer as it arrives; times count from when it was asked."""
 
-    def __init__(self) -> None:
-        self.started = time.monotonic()
+    def __init__(self, asked_at: float | None = None) -> None:
+        # `asked_at` is wall-clock time (the ask may have come through another worker);
+        # durations are measured on the monotonic clock from the moment it stands for.
+        since = 0.0 if asked_at is None else max(0.0, time.time() - asked_at)
+        self.started = time.monotonic() - since
         self.first: float | None = None
         self.thinking_from: float | None = None
         self.thinking_until: float | None = None
@@ -37,6 +40,10 @@ class Transcript:
                 self.thinking_until = now
         self.seq += 1
         return Delta(self.seq, piece.text, piece.reasoning)
+
+    def ms(self) -> int:
+        """Milliseconds since the question was asked."""
+        return _ms(time.monotonic() - self.started)
 
     @property
     def text(self) -> str:

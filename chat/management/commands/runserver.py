@@ -19,6 +19,8 @@ from daphne.server import Server
 from twisted.internet.error import CannotListenError
 from twisted.python.failure import Failure
 
+from chat.replies.lifecycle import end_replies_before_exit
+
 
 def cannot_listen(host: str, port: int) -> OSError | None:
     """Why daphne could not listen on host:port, or None when it can.
@@ -102,4 +104,10 @@ class Command(DaphneRunserverCommand):
         if error is not None:
             self.stderr.write(f"Error: {explain(self.addr, int(self.port), error)}")
             sys.exit(1)
-        super().run(**options)
+        try:
+            super().run(**options)
+        finally:
+            # Under the autoreloader the server runs in a daemon thread, and a reload, Ctrl-C or
+            # SIGTERM ends this thread's run() and then the process, server and all: the replies
+            # it runs are ended and saved first, while the process can still do so.
+            end_replies_before_exit()

@@ -1,0 +1,53 @@
+"""Telling every socket that shows a conversation of each reply asked in it, wherever it was asked.
+
+A tab that shows a conversation follows the replies asked in it from its other tabs, live: each
+reply is announced when it starts, and each socket watching the conversation hears of it. Only
+the reply's id and start travel this way; its text is always read from the reply log.
+This module announces within the process; `redis_announcements` across worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+from chat.replies.log import ReplyInfo
+
+
+class Announcements:
+    """Replies announced as they start, heard by whoever watches their conversation."""
+
+    def __init__(self) -> None:
+        self._watchers: dict[str, set[asyncio.Queue[ReplyInfo]]] = {}
+
+    async def announce(self, info: ReplyInfo) -> None:
+        self.deliver(info)
+
+    async def watch(self, conversation: str) -> AsyncGenerator[ReplyInfo, None]:
+        """Every reply announced in the conversation from now on, as it starts."""
+        heard: asyncio.Queue[ReplyInfo] = asyncio.Queue()
+        self._watchers.setdefault(conversation, set()).add(heard)
+        try:
+            await self.watching()
+            while True:
+                yield await heard.get()
+        finally:
+            watchers = self._watchers.get(conversation, set())
+            watchers.discard(heard)
+            if not watchers:
+                self._watchers.pop(conversation, None)
+            await self.unwatched()
+
+    def deliver(self, info: ReplyInfo) -> None:
+        for heard in self._watchers.get(info.conversation, ()):
+            heard.put_nowait(info)
+
+    def watched(self) -> bool:
+        return bool(self._watchers)
+
+    async def watching(self) -> None:
+        """Called as a watch begins, before it hears anything: announcements made from now on
+        must reach it."""
+
+    async def unwatched(self) -> None:
+        """Called as a watch ends."""

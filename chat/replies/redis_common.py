@@ -1,0 +1,68 @@
+"""What the Redis reply log and announcements share: keys, answers' shapes, a client per loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as redis
+from django.conf import settings
+
+# What XRANGE and XREAD answer, with responses decoded: (id, fields) of each entry, by stream.
+StreamEntries = list[tuple[str, dict[str, str]]]
+Streams = list[tuple[str, StreamEntries]]
+
+PREFIX = "streamdemo:reply:"
+# The `ended` mark of a reply that a follower ended because its worker's lease lapsed.
+INTERRUPTED = "interrupted"
+
+# A conversation's running reply, replaced only by one asked once it has ended or its worker's
+# lease has lapsed. The new reply's lease starts with the claim, so that no other ask can take
+# the conversation between the claim and the reply's start.
+CLAIM = """
+local running = redis.call('GET', KEYS[1])
+if running and running ~= ARGV[1]
+    and redis.call('EXISTS', ARGV[2] .. running .. ':alive') == 1
+    and redis.call('EXISTS', ARGV[2] .. running .. ':ended') == 0 then
+  return 0
+end
+redis.call('SET', ARGV[2] .. ARGV[1] .. ':alive', 1, 'PX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+return 1
+"""
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1], ARGV[2] .. ARGV[1] .. ':alive')
+end
+"""
+
+
+def lease_ms() -> int:
+    return int(settings.STREAMDEMO_WORKER_LEASE_SECONDS * 1000)
+
+
+def key(reply: str, suffix: str = "") -> str:
+    return f"{PREFIX}{reply}:{suffix}" if suffix else f"{PREFIX}{reply}"
+
+
+class LoopClients:
+    """One Redis client per event loop: a client's connections belong to the loop that made
+    them, and the tests (like a server's threads) may run several loops in one process."""
+
+    def __init__(self, url: str, block_ms: int) -> None:
+        self._url = url
+        self._block_ms = block_ms
+        self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
+
+    def get(self) -> redis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            # A read that blocks for new entries must not outlast the socket's own timeout.
+            client = redis.Redis.from_url(
+                self._url, decode_responses=True, socket_timeout=self._block_ms / 1000 + 5
+            )
+            self._clients = {
+                loop: client,
+                **{k: v for k, v in self._clients.items() if not k.is_closed()},
+            }
+        return client
