@@ -4,7 +4,7 @@ import tempfile
 import pytest
 import redis
 
-from tests.upstream import Script, Upstream
+from tests.support.upstream import Script, Upstream
 
 # g4f keeps usage logs and caches under $HOME; the tests must not touch the user's.
 os.environ.setdefault("G4F_CONFIG_DIR", tempfile.mkdtemp(prefix="streamdemo-g4f-"))

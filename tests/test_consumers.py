@@ -5,8 +5,8 @@ from channels.testing import WebsocketCommunicator
 
 from chat.replies import get_replies
 from streamdemo.asgi import application
-from tests.upstream import Script
-from tests.websocket import connect, new_session, receive, receive_reply
+from tests.support.upstream import Script
+from tests.support.websocket import connect, new_session, receive, receive_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

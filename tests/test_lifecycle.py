@@ -6,8 +6,8 @@ import sqlite3
 
 import aiohttp
 
-from tests.daphne import Daphne, migrate
-from tests.upstream import Script
+from tests.support.daphne import Daphne, migrate
+from tests.support.upstream import Script
 
 
 async def test_stopping_the_server_mid_answer_closes_upstream_and_saves_the_text(

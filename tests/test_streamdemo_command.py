@@ -1,38 +1,15 @@
 import os
-import subprocess
-import sys
 import time
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.upstream import Script
+from tests.support import console
+from tests.support.console import ReleasingStdout
+from tests.support.upstream import Script
 
-ROOT = Path(__file__).resolve().parent.parent
 ANSWER = ["Use", " os.walk", "() or", " pathlib's rglob."]
-
-
-class ReleasingStdout(StringIO):
-    """Records, for each write, how many chunks upstream had produced; then lets one more out."""
-
-    def __init__(self, upstream, chunks):
-        super().__init__()
-        self.upstream = upstream
-        self.chunks = chunks
-        self.writes: list[tuple[str, int]] = []
-        self.flushes = 0
-
-    def write(self, text):
-        produced = self.upstream.exchanges[-1].sent if self.upstream.exchanges else 0
-        self.writes.append((text, produced))
-        if text in self.chunks:
-            self.upstream.release()
-        return super().write(text)
-
-    def flush(self):
-        self.flushes += 1
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -123,16 +100,9 @@ def test_a_failure_mid_answer_keeps_what_was_printed_and_raises_one_clear_error(
     )
 
 
-def manage(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+def manage(*args: str, timeout: float = 30):
     env = {**os.environ, "STREAMDEMO_BASE_URL": "", "STREAMDEMO_PROVIDER": ""}
-    return subprocess.run(
-        [sys.executable, "manage.py", "streamdemo", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return console.manage("streamdemo", *args, env=env, timeout=timeout)
 
 
 def test_upstream_http_error_exits_non_zero_with_one_stderr_line_and_no_traceback(upstream):

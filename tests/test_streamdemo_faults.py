@@ -2,18 +2,16 @@
 stdout, one line naming the backend and the cause goes to stderr, and the exit status is 1."""
 
 import os
-import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.faults import FAULTS
-from tests.upstream import Script, Upstream
+from tests.support import console
+from tests.support.console import ReleasingStdout
+from tests.support.faults import FAULTS
+from tests.support.upstream import Script, Upstream
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADINGS = {"sync": "Synchronous Stream:\n", "async": "Asynchronous Stream:\n"}
 
 
@@ -23,30 +21,10 @@ def printed_before(fault_kept: list[str], mode: str) -> str:
     return HEADINGS[mode] + (f"{text}\n" if text else "")
 
 
-class ReleasingStdout(StringIO):
-    """A terminal that lets a gated upstream produce its next chunk once it shows one."""
-
-    def __init__(self, upstream: Upstream, chunks: list[str]) -> None:
-        super().__init__()
-        self.upstream = upstream
-        self.chunks = chunks
-
-    def write(self, text: str) -> int:
-        written = super().write(text)
-        if text in self.chunks:
-            self.upstream.release()
-        return written
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def manage(*args: str, watch=None, **env: str):
     """`python manage.py streamdemo ...` as a user runs it, with these settings."""
-    return subprocess.run(
-        [sys.executable, "manage.py", "streamdemo", *args],
-        cwd=ROOT,
-        env={**os.environ, "STREAMDEMO_PROVIDER": "", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return console.manage(
+        "streamdemo", *args, env={**os.environ, "STREAMDEMO_PROVIDER": "", **env}, watch=watch
     )
 
 
@@ -123,35 +101,37 @@ def test_a_connection_cut_mid_answer_exits_1_and_keeps_the_text_printed(upstream
     fault = FAULTS["dropped"]
     upstream.will_answer(fault.script)
 
-    returncode, stdout, stderr = manage_releasing(
-        upstream, fault.kept, "--mode", mode, "--base-url", upstream.base_url
+    result = manage(
+        "--mode",
+        mode,
+        "--base-url",
+        upstream.base_url,
+        watch=released_as_printed(upstream, fault.kept),
     )
 
-    assert returncode == 1
-    assert stdout == printed_before(fault.kept, mode)
-    assert stderr.startswith(f"CommandError: {upstream.base_url}: ")
-    assert fault.says in stderr
-    assert stderr.count("\n") == 1
+    assert result.returncode == 1
+    assert result.stdout == printed_before(fault.kept, mode)
+    assert result.stderr.startswith(f"CommandError: {upstream.base_url}: ")
+    assert fault.says in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
-def manage_releasing(upstream: Upstream, chunks: list[str], *args: str) -> tuple[int, str, str]:
-    """Like `manage`, but lets a gated upstream go on each time the next chunk is printed."""
-    command = [sys.executable, "manage.py", "streamdemo", *args]
-    env = {**os.environ, "STREAMDEMO_PROVIDER": ""}
-    with subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as process:
+def released_as_printed(upstream: Upstream, chunks: list[str]):
+    """Lets a gated upstream go on each time the next of `chunks` is printed."""
+
+    def watch(stdout) -> bytes:
         printed = b""
         for shown in range(1, len(chunks) + 1):
             expected = "".join(chunks[:shown]).encode()
             while expected not in printed:
-                more = os.read(process.stdout.fileno(), 4096)
+                more = os.read(stdout.fileno(), 4096)
                 if not more:
                     break
                 printed += more
             upstream.release()
-        rest, errors = process.communicate(timeout=60)
-    return process.returncode, (printed + rest).decode(), errors.decode()
+        return printed
+
+    return watch
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

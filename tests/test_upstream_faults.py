@@ -5,9 +5,9 @@ import asyncio
 
 import pytest
 
-from tests.faults import FAULTS
-from tests.upstream import Script
-from tests.websocket import connect, receive_reply, text_of
+from tests.support.faults import FAULTS
+from tests.support.upstream import Script
+from tests.support.websocket import connect, receive_reply, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from g4f.requests import aiohttp as g4f_aiohttp
 from chat.upstream.backends import Backend
 from chat.upstream.completions import AsyncAnswerStream, astream_answer
 from chat.upstream.pool import close_pool, current_capacity, ensure_pool
-from tests.upstream import Script
+from tests.support.upstream import Script
 
 # More than g4f's 20 connections per host, so the test fails if its cap still applies.
 CONCURRENT = 30

@@ -7,8 +7,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import REDIS_URL
-from tests.daphne import Daphne, migrate
-from tests.upstream import Script
+from tests.support.daphne import Daphne, migrate
+from tests.support.upstream import Script
 
 
 def start_workers(upstream_server, folder, **settings: str) -> list[Daphne]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
-from tests.upstream import Script, Upstream
+from tests.support.upstream import Script, Upstream
 
 UNRESOLVABLE = "http://no-such-host.invalid/v1"
 CLOSED_PORT = "a port nothing listens on"

@@ -100,14 +100,6 @@ class Upstream:
         for _ in range(count):
             self._loop.call_soon_threadsafe(lambda: self._gate.release())
 
-    def wait_for_request(self, count: int = 1, timeout: float = 5.0) -> Exchange:
-        deadline = time.monotonic() + timeout
-        while len(self.exchanges) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"upstream saw {len(self.exchanges)} requests, not {count}")
-            time.sleep(0.005)
-        return self.exchanges[count - 1]
-
     # -- the server ------------------------------------------------------------------------
 
     def start(self) -> Upstream:
