@@ -6,14 +6,13 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.conftest import REDIS_URL
 from tests.support.daphne import Daphne, migrate
 from tests.support.upstream import Script
 
 
-def start_workers(upstream_server, folder, **settings: str) -> list[Daphne]:
+def start_workers(redis_url, upstream_server, folder, **settings: str) -> list[Daphne]:
     env = {
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "DATABASE_URL": f"sqlite:///{folder / 'workers.sqlite3'}",
         "STREAMDEMO_BASE_URL": upstream_server.base_url,
         "DJANGO_DEBUG": "true",
@@ -24,16 +23,18 @@ def start_workers(upstream_server, folder, **settings: str) -> list[Daphne]:
 
 
 @pytest.fixture(scope="module")
-def workers(upstream_server, tmp_path_factory):
-    started = start_workers(upstream_server, tmp_path_factory.mktemp("workers"))
+def workers(redis_url, upstream_server, tmp_path_factory):
+    started = start_workers(redis_url, upstream_server, tmp_path_factory.mktemp("workers"))
     yield started
     for worker in started:
         worker.stop()
 
 
 @pytest.fixture
-def workers_on_a_short_lease(upstream_server, tmp_path):
-    started = start_workers(upstream_server, tmp_path, STREAMDEMO_WORKER_LEASE_SECONDS="1")
+def workers_on_a_short_lease(redis_url, upstream_server, tmp_path):
+    started = start_workers(
+        redis_url, upstream_server, tmp_path, STREAMDEMO_WORKER_LEASE_SECONDS="1"
+    )
     yield started
     for worker in started:
         worker.stop()
