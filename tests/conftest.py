@@ -64,6 +64,7 @@ def upstream(upstream_server, settings):
     """The test upstream, fresh for each test, and the app pointed at it through settings."""
     upstream_server.default = Script()
     upstream_server.exchanges.clear()
+    upstream_server.model_lists = 0
     upstream_server.reset_gate()
     settings.STREAMDEMO_BASE_URL = upstream_server.base_url
     settings.STREAMDEMO_PROVIDER = None

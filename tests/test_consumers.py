@@ -104,23 +104,6 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
     await communicator.disconnect()
 
 
-async def test_connection_dropped_mid_stream_keeps_the_deltas_sent_and_says_so(upstream):
-    upstream.will_answer(Script(chunks=["kept", " too"], fault="drop", gated=True))
-    communicator = await connect()
-    await ask(communicator, "q")
-    await receive(communicator)
-    received = []
-    for _ in range(2):
-        received.append((await receive(communicator))["content"])
-        upstream.release()
-
-    error = await receive(communicator)
-
-    assert received == ["kept", " too"]
-    assert (error["type"], error["code"]) == ("error", "connection_lost")
-    await communicator.disconnect()
-
-
 @pytest.mark.parametrize(
     ("text", "code"),
     [
@@ -407,20 +390,6 @@ async def test_candidates_are_tried_in_order_and_start_names_the_one_that_answer
     await communicator.disconnect()
 
 
-async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream, settings):
-    upstream.will_answer(Script(fault="http_500"))
-    settings.STREAMDEMO_BASE_URL = f"http://127.0.0.1:9/v1,{upstream.base_url}"
-    communicator = await connect()
-    await ask(communicator, "q")
-
-    frames = await receive_reply(communicator)
-
-    assert frames[-1]["type"] == "error"
-    assert "http://127.0.0.1:9/v1: could not connect: connection refused" in frames[-1]["message"]
-    assert f"{upstream.base_url}: the backend failed (HTTP 500)" in frames[-1]["message"]
-    await communicator.disconnect()
-
-
 async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(upstream, settings):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.05
     upstream.will_answer(Script(chunks=["# Title", "\n\n```python\nprint(1)"], gated=True))
@@ -439,42 +408,6 @@ async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(upstre
     assert upstream.exchanges[0].finished is False
     upstream.release()
     assert (await receive_reply(communicator))[-1]["type"] == "done"
-    await communicator.disconnect()
-
-
-async def test_more_sockets_than_g4f_pools_per_host_all_stream_at_once(upstream):
-    # g4f's own pool would hold the 21st answer from one backend until one of the first ended.
-    count = 30
-    upstream.will_answer(*[Script(chunks=["first", " rest"], gated=True) for _ in range(count)])
-    sockets = [await connect() for _ in range(count)]
-    for socket in sockets:
-        await ask(socket, "q")
-
-    firsts = [[await receive(socket) for _ in range(2)] for socket in sockets]
-
-    assert all([f["type"] for f in frames] == ["start", "delta"] for frames in firsts)
-    assert len(upstream.exchanges) == count
-    upstream.release(2 * count)
-    for socket in sockets:
-        assert (await receive_reply(socket))[-1]["type"] == "done"
-        await socket.disconnect()
-
-
-async def test_several_provider_names_are_each_tried_and_each_named_when_all_fail(
-    upstream, settings
-):
-    settings.STREAMDEMO_BASE_URL = None
-    settings.STREAMDEMO_PROVIDER = "NoSuchProvider,NorThisOne"
-    communicator = await connect()
-    await ask(communicator, "q")
-
-    frames = await receive_reply(communicator)
-
-    assert [f["type"] for f in frames] == ["start", "error"]
-    message = frames[-1]["message"]
-    assert "g4f provider NoSuchProvider: g4f has no provider named NoSuchProvider" in message
-    assert "g4f provider NorThisOne: g4f has no provider named NorThisOne" in message
-    assert upstream.exchanges == []
     await communicator.disconnect()
 
 
