@@ -64,27 +64,6 @@ async def test_each_delta_arrives_before_the_next_exists_upstream(upstream):
     await communicator.disconnect()
 
 
-async def test_stop_ends_the_reply_as_stopped_and_closes_the_upstream_request(upstream):
-    upstream.will_answer(Script(chunks=["partial", " never"], gated=True))
-    communicator = await connect()
-    await ask(communicator, "Talk")
-    start = await receive(communicator)
-    assert (await receive(communicator))["content"] == "partial"
-
-    await communicator.send_json_to({"type": "stop"})
-
-    done = await receive(communicator)
-    assert (done["type"], done["reply"], done["finish_reason"]) == (
-        "done",
-        start["reply"],
-        "stopped",
-    )
-    assert done["stats"]["chunks"] == 1
-    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
-    assert upstream.exchanges[0].sent == 1
-    await communicator.disconnect()
-
-
 async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stays_usable(upstream):
     upstream.will_answer(Script(fault="http_500"), Script(chunks=["fine"]))
     communicator = await connect()
@@ -159,17 +138,6 @@ async def test_an_ask_while_a_reply_streams_is_refused_as_busy_and_the_reply_goe
     await communicator.disconnect()
 
 
-async def test_the_model_asked_for_is_the_model_requested_upstream(upstream):
-    communicator = await connect()
-    await ask(communicator, "q", model="other-model")
-
-    frames = await receive_reply(communicator)
-
-    assert frames[0]["model"] == "other-model"
-    assert upstream.exchanges[0].body["model"] == "other-model"
-    await communicator.disconnect()
-
-
 async def test_a_handshake_from_a_foreign_origin_is_refused(upstream):
     communicator = WebsocketCommunicator(
         application, "/ws/chat/", headers=[(b"origin", b"http://evil.example")]
@@ -208,23 +176,6 @@ async def test_a_client_flooding_asks_is_rate_limited(upstream, settings):
     assert (await receive(communicator))["code"] == "rate_limited"
     assert len(upstream.exchanges) == 2
     await communicator.disconnect()
-
-
-async def test_beyond_the_process_limit_of_replies_an_ask_is_answered_busy(upstream, settings):
-    settings.STREAMDEMO_MAX_REPLIES = 1
-    upstream.will_answer(Script(chunks=["slow"], gated=True))
-    first, second = await connect(), await connect()
-    await ask(first, "one")
-    await receive(first)
-
-    await ask(second, "two")
-    refused = await receive(second)
-    upstream.release()
-
-    assert (refused["type"], refused["code"]) == ("error", "busy")
-    assert [f["type"] for f in await receive_reply(first)] == ["delta", "done"]
-    await first.disconnect()
-    await second.disconnect()
 
 
 async def answered_reply(communicator, upstream, chunks) -> str:
@@ -325,38 +276,6 @@ async def test_a_second_tab_follows_the_reply_live_and_can_stop_it(upstream):
     await second.disconnect()
 
 
-async def test_with_no_grace_a_reply_nobody_follows_ends_and_closes_upstream(upstream, settings):
-    settings.STREAMDEMO_REPLY_GRACE_SECONDS = 0
-    upstream.will_answer(Script(chunks=["one", " never"], gated=True))
-    communicator = await connect()
-    await ask(communicator, "q")
-    await receive(communicator)
-    await receive(communicator)
-
-    await communicator.disconnect()
-
-    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
-    assert not upstream.exchanges[0].finished
-    await get_replies().until_idle()
-    assert get_replies().running() == 0
-    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
-
-
-async def test_html_frames_carry_the_rendered_answer_up_to_a_seq(upstream):
-    upstream.will_answer(Script(chunks=["**bold**", " and `code`"]))
-    communicator = await connect()
-    await ask(communicator, "q", render=True)
-
-    frames = await receive_reply(communicator)
-
-    html = [f for f in frames if f["type"] == "html"]
-    assert html[-1]["upto"] == 1
-    assert "<strong>bold</strong>" in html[-1]["html"]
-    assert "<code>code</code>" in html[-1]["html"]
-    assert frames[-2]["type"] == "html"
-    await communicator.disconnect()
-
-
 async def test_a_reply_gone_from_the_log_is_resumed_from_the_database(upstream):
     session = await new_session()
     communicator = await connect(session)
@@ -372,61 +291,6 @@ async def test_a_reply_gone_from_the_log_is_resumed_from_the_database(upstream):
     assert frames[1]["content"] == "saved answer"
     assert frames[-1]["finish_reason"] == "stop"
     await again.disconnect()
-
-
-async def test_candidates_are_tried_in_order_and_start_names_the_one_that_answered(
-    upstream, settings
-):
-    dead = "http://127.0.0.1:9/v1"
-    settings.STREAMDEMO_BASE_URL = f"{dead},{upstream.base_url}"
-    communicator = await connect()
-    await ask(communicator, "q")
-
-    frames = await receive_reply(communicator)
-
-    assert frames[0]["provider"] == upstream.base_url
-    assert frames[-1]["type"] == "done"
-    assert frames[-1]["provider"] == upstream.base_url
-    await communicator.disconnect()
-
-
-async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(upstream, settings):
-    settings.STREAMDEMO_RENDER_INTERVAL = 0.05
-    upstream.will_answer(Script(chunks=["# Title", "\n\n```python\nprint(1)"], gated=True))
-    communicator = await connect()
-    await ask(communicator, "q", render=True)
-    await receive(communicator)
-    first = [await receive(communicator) for _ in range(2)]
-    upstream.release()
-
-    frames = [await receive(communicator) for _ in range(2)]
-
-    assert [(f["type"], f.get("upto")) for f in first] == [("delta", None), ("html", 0)]
-    # The second delta, then its rendering while the upstream still holds back the end.
-    assert [(f["type"], f.get("upto")) for f in frames] == [("delta", None), ("html", 1)]
-    assert "<pre" in frames[1]["html"]
-    assert upstream.exchanges[0].finished is False
-    upstream.release()
-    assert (await receive_reply(communicator))[-1]["type"] == "done"
-    await communicator.disconnect()
-
-
-async def test_a_reply_id_chosen_by_the_client_names_the_reply(upstream):
-    communicator = await connect()
-    chosen = "0123456789abcdef0123456789abcdef"
-
-    await ask(communicator, "q", reply=chosen)
-    frames = await receive_reply(communicator)
-
-    assert {f["reply"] for f in frames} == {chosen}
-    await ask(communicator, "again", reply=chosen)
-    refused = await receive(communicator)
-    assert (refused["type"], refused["code"], refused["reply"]) == (
-        "error",
-        "duplicate_reply",
-        chosen,
-    )
-    await communicator.disconnect()
 
 
 async def test_a_client_that_dropped_before_start_learns_by_resume_whether_its_ask_arrived(
@@ -460,21 +324,6 @@ async def test_sockets_close_at_once_and_cleanly_whatever_the_channel_layer(upst
         await socket.disconnect(timeout=10)  # the application must end by itself, not time out
         assert not socket.future.cancelled()
         assert socket.future.exception() is None
-
-
-async def test_a_provider_picked_on_the_page_answers_instead_of_the_configured_endpoint(
-    upstream, settings
-):
-    settings.STREAMDEMO_PROVIDERS = ["NoSuchProvider"]
-    communicator = await connect()
-    await ask(communicator, "q", provider="NoSuchProvider")
-
-    frames = await receive_reply(communicator)
-
-    assert frames[0]["provider"] == "NoSuchProvider"
-    assert frames[-1]["message"].startswith("g4f provider NoSuchProvider:")
-    assert upstream.exchanges == []
-    await communicator.disconnect()
 
 
 @pytest.mark.parametrize(
