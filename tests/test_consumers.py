@@ -1,3 +1,6 @@
+"""One socket of `/ws/chat/` as a client sees it: the frames it receives, what it may ask when,
+its limits and close codes, and replies resumed or stopped from another socket."""
+
 import asyncio
 
 import pytest
@@ -6,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from chat.replies import get_replies
 from streamdemo.asgi import application
 from tests.support.upstream import Script
-from tests.support.websocket import connect, new_session, receive, receive_reply
+from tests.support.websocket import connect, new_session, receive, receive_reply, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,41 +86,41 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [
-        ("this is not json", "invalid_json"),
-        ('["a", "list"]', "invalid_frame"),
-        ('{"type": "dance"}', "unknown_type"),
-        ('{"type": "ask"}', "missing_question"),
-        ('{"type": "ask", "question": 7}', "invalid_question"),
-        ('{"type": "ask", "question": "a\\u0000b"}', "invalid_question"),
-        ('{"type": "ask", "question": "hi", "conversation": "a\\u0000b"}', "invalid_conversation"),
-        ('{"type": "ask", "question": "%s"}' % ("x" * 16_001), "question_too_long"),
-        ('{"type": "ask", "question": "hi", "provider": "NotOffered"}', "provider_not_allowed"),
-        ('{"type": "resume"}', "invalid_resume"),
-        ('{"type": "ask", "question": "hi", "reply": "not-hex"}', "invalid_reply"),
-        ('{"type": "ask", "question": "   "}', "empty_question"),
-        ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
-        ('{"type": "stop"}', "nothing_to_stop"),
-    ],
-)
-async def test_a_frame_the_server_cannot_accept_gets_an_error_and_the_socket_stays_open(
-    upstream, text, code
-):
+async def test_a_frame_the_server_cannot_accept_gets_an_error_and_the_socket_stays_open(upstream):
     communicator = await connect()
 
-    await communicator.send_to(text_data=text)
+    await communicator.send_to(text_data='{"type": "ask", "question": "   "}')
     frame = await receive(communicator)
     await ask(communicator, "still there?")
     after = await receive_reply(communicator)
 
-    assert frame["type"] == "error"
-    assert frame["reply"] is None
-    assert frame["code"] == code
-    assert frame["message"]
-    assert [f["type"] for f in after][-1] == "done"
+    assert (frame["type"], frame["reply"], frame["code"]) == ("error", None, "empty_question")
+    assert frame["message"] == "The question is empty."
+    assert (after[-1]["type"], text_of(after)) == ("done", "Hello, world!")
     await communicator.disconnect()
+
+
+async def test_a_stop_with_nothing_of_its_own_streaming_is_refused(upstream):
+    upstream.will_answer(Script(chunks=["mine", " alone"], gated=True))
+    owner = await connect(await new_session())
+    await ask(owner, "q")
+    reply = (await receive(owner))["reply"]
+    assert (await receive(owner))["content"] == "mine"
+    stranger = await connect(await new_session())
+
+    await stranger.send_json_to({"type": "stop"})
+    nothing = await receive(stranger)
+    await stranger.send_json_to({"type": "stop", "reply": reply})
+    not_theirs = await receive(stranger)
+    upstream.release(2)
+
+    assert (nothing["type"], nothing["code"]) == ("error", "nothing_to_stop")
+    assert (not_theirs["type"], not_theirs["code"]) == ("error", "nothing_to_stop")
+    rest = await receive_reply(owner)
+    assert [f.get("content") for f in rest[:-1]] == [" alone"]
+    assert (rest[-1]["type"], rest[-1]["finish_reason"]) == ("done", "stop")
+    await owner.disconnect()
+    await stranger.disconnect()
 
 
 async def test_an_ask_while_a_reply_streams_is_refused_as_busy_and_the_reply_goes_on(upstream):
