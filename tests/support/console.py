@@ -12,8 +12,8 @@ from typing import IO
 from tests.support import ROOT
 from tests.support.upstream import Upstream
 
-# Reads a running command's stdout as it prints, and returns what it read.
-Watch = Callable[[IO[bytes]], bytes]
+# Acts on a running command (reading its stdout as it prints, signalling it); returns what it read.
+Watch = Callable[[subprocess.Popen[bytes]], bytes]
 
 
 def manage(
@@ -24,8 +24,8 @@ def manage(
 ) -> subprocess.CompletedProcess[str]:
     """`python manage.py ARGS` from the project's root, its output captured as text.
 
-    `env` is the whole environment (this process's by default). `watch`, given, reads stdout
-    while the command runs, before the rest of its output is collected.
+    `env` is the whole environment (this process's by default). `watch`, given, is handed the
+    running process before the rest of its output is collected.
     """
     command = [sys.executable, "manage.py", *args]
     with subprocess.Popen(
@@ -36,7 +36,7 @@ def manage(
         stderr=subprocess.PIPE,
     ) as process:
         try:
-            early = watch(process.stdout) if watch is not None else b""
+            early = watch(process) if watch is not None else b""
             rest, errors = process.communicate(timeout=timeout)
         except BaseException:
             process.kill()
@@ -44,6 +44,16 @@ def manage(
     return subprocess.CompletedProcess(
         command, process.returncode, (early + rest).decode(), errors.decode()
     )
+
+
+def read_until(stdout: IO[bytes], expected: bytes, printed: bytes = b"") -> bytes:
+    """What a running command printed, read until it holds `expected` (or the output ends)."""
+    while expected not in printed:
+        more = os.read(stdout.fileno(), 4096)
+        if not more:
+            break
+        printed += more
+    return printed
 
 
 def manage_checked(*args: str, env: Mapping[str, str], timeout: float = 120) -> None:
