@@ -1,4 +1,4 @@
-"""Production settings: what `check --deploy` says, and the headers the page is served with."""
+"""Settings: what `check --deploy` says of production settings, and the headers the page gets."""
 
 import os
 import secrets
