@@ -231,5 +231,7 @@ def test_ctrl_c_mid_answer_exits_130_and_keeps_the_text_printed(upstream, mode):
     result = manage("--mode", mode, "--base-url", upstream.base_url, watch=interrupt)
 
     assert result.returncode == 130
-    assert result.stdout == HEADINGS[mode] + "Half\n"
+    # An interrupt that lands between printing a delta and noting it was printed leaves the
+    # line unended (the sync client can be interrupted there), so the text alone is compared.
+    assert result.stdout.rstrip("\n") == HEADINGS[mode] + "Half"
     assert result.stderr == "CommandError: interrupted\n"
