@@ -219,6 +219,17 @@ def test_a_stalled_backend_exits_1_with_one_stderr_line_instead_of_hanging(upstr
     )
 
 
+@pytest.fixture
+def interruptible():
+    """Ctrl-C reaches the commands started meanwhile, even when this run ignores it (as a job
+    started in the background does): a process inherits an ignored SIGINT, never a handler."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if before is not None:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("interruptible")
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_ctrl_c_mid_answer_exits_130_and_keeps_the_text_printed(upstream, mode):
     upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
