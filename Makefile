@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Where `make test-services` finds PostgreSQL and Redis (CI's machine runs both locally).
+# Where `make test-services` finds PostgreSQL and Redis (CI's machine runs both locally). Its
+# Redis database is flushed at the start and serves the app and the tests alike; `make test`
+# keeps to another (db 14, tests/conftest.py), and neither is db 0, a developer's own.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamdemo
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
@@ -42,6 +44,7 @@ test: $(VENV)/.installed-dev
 # The suite again on PostgreSQL, with replies logged in Redis and the Redis channel layer.
 test-services: $(VENV)/.installed-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		STREAMDEMO_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
 # Not part of `make test`: about a quarter of an hour of load on 127.0.0.1; see bench/README.md.

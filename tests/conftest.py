@@ -4,7 +4,7 @@ import tempfile
 import pytest
 import redis
 
-from tests.upstream import Script, Upstream
+from tests.support.upstream import Script, Upstream
 
 # g4f keeps usage logs and caches under $HOME; the tests must not touch the user's.
 os.environ.setdefault("G4F_CONFIG_DIR", tempfile.mkdtemp(prefix="streamdemo-g4f-"))
@@ -18,19 +18,24 @@ def pytest_addoption(parser):
     )
 
 
-REDIS_URL = os.environ.get("STREAMDEMO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The Redis database of the tests that need one of their own (the Redis reply log's, the worker
+# processes'): db 14 of the local Redis, unless STREAMDEMO_TEST_REDIS_URL names another. Not db 0,
+# a developer's own, nor the Makefile's TEST_REDIS_URL (db 13), which `make test-services`
+# flushes and passes here instead, so that the two runs never share a database.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url(request):
     """A Redis for tests that need one: skipped where there is none, but a failure in CI."""
+    url = os.environ.get("STREAMDEMO_TEST_REDIS_URL", DEFAULT_REDIS_URL)
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.ConnectionError:
         if request.config.getoption("--require-services") or os.environ.get("CI"):
-            pytest.fail(f"this test needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return REDIS_URL
+            pytest.fail(f"this test needs Redis at {url}")
+        pytest.skip(f"no Redis at {url}")
+    return url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,6 +64,7 @@ def upstream(upstream_server, settings):
     """The test upstream, fresh for each test, and the app pointed at it through settings."""
     upstream_server.default = Script()
     upstream_server.exchanges.clear()
+    upstream_server.model_lists = 0
     upstream_server.reset_gate()
     settings.STREAMDEMO_BASE_URL = upstream_server.base_url
     settings.STREAMDEMO_PROVIDER = None

@@ -11,7 +11,6 @@ from chat.conversations import (
     list_conversations,
 )
 from chat.endings import Ending
-from chat.export import export_markdown
 from chat.models import Conversation, Turn
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,21 +153,6 @@ async def test_get_conversation_hides_foreign_conversations():
         await _sync(get_conversation, "bob", conversation_id)
     with pytest.raises(ConversationNotFound):
         await _sync(get_conversation, None, conversation_id)
-
-
-async def test_the_markdown_export_has_each_question_and_answer_and_marks_cut_offs():
-    conversation_id, _ = await ask("Sky colour?", reply_id="r1")
-    await finish("r1", "**Blue**, mostly.")
-    await ask("Why?", reply_id="r2", conversation_id=conversation_id)
-    await finish("r2", "Rayleigh", status="failed", error="The backend dropped the connection.")
-
-    conversation = await _sync(get_conversation, "alice", conversation_id)
-    document = await _sync(export_markdown, conversation)
-
-    assert document.startswith("# Sky colour?\n")
-    assert "## Question\n\nSky colour?\n" in document
-    assert "## Answer\n\n**Blue**, mostly.\n" in document
-    assert "Rayleigh\n\n*(cut off: The backend dropped the connection.)*" in document
 
 
 async def _sync(function, *args):

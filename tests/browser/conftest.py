@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.daphne import ROOT, Daphne, migrate
+from tests.support import ROOT
+from tests.support.console import manage_checked
+from tests.support.daphne import Daphne, migrate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,13 +70,7 @@ def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
     }
     server = Daphne(env)
     migrate(server.env)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=server.env,
-        check=True,
-        timeout=120,
-    )
+    manage_checked("collectstatic", "--noinput", "--verbosity", "0", env=server.env)
     server.start()
     yield server
     server.stop()

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.actions import ask, last_turn
-from tests.upstream import Script
+from tests.support.upstream import Script
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
-from tests.upstream import Script, Upstream
+from tests.support.upstream import Script, Upstream
 
 UNRESOLVABLE = "http://no-such-host.invalid/v1"
 CLOSED_PORT = "a port nothing listens on"
@@ -49,7 +49,7 @@ FAULTS = {
     # until the client has shown the one before, and the cut until it has shown them all.
     "dropped": Fault(
         "connection_lost",
-        "connection was lost",
+        "the connection was lost in the middle of the answer",
         Script(chunks=["Half", " of it"], fault="drop", gated=True),
         kept=["Half", " of it"],
     ),

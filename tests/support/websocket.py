@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
 from streamdemo.asgi import application
-from tests.upstream import Upstream
+from tests.support.upstream import Upstream
 
 ENDINGS = ("done", "error")
 

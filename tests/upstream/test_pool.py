@@ -9,7 +9,7 @@ from g4f.requests import aiohttp as g4f_aiohttp
 from chat.upstream.backends import Backend
 from chat.upstream.completions import AsyncAnswerStream, astream_answer
 from chat.upstream.pool import close_pool, current_capacity, ensure_pool
-from tests.upstream import Script
+from tests.support.upstream import Script
 
 # More than g4f's 20 connections per host, so the test fails if its cap still applies.
 CONCURRENT = 30
@@ -17,6 +17,10 @@ CONCURRENT = 30
 
 async def first_delta(stream: AsyncAnswerStream) -> str:
     return (await anext(aiter(stream))).text
+
+
+async def rest_of(stream: AsyncAnswerStream) -> list[str]:
+    return [content async for content in aiter(stream)]
 
 
 def ask(upstream) -> AsyncAnswerStream:
@@ -34,17 +38,24 @@ async def test_an_answer_makes_g4f_share_a_pool_as_large_as_the_reply_limit(upst
     await close_pool()
 
 
-async def test_with_the_pool_every_answer_streams_at_once(upstream):
-    await ensure_pool(0)
-    # Gated answers send their first chunk and then hold their connection open.
-    upstream.will_answer(*[Script(gated=True) for _ in range(CONCURRENT)])
+async def test_more_answers_than_g4f_pools_per_host_all_stream_at_once(upstream):
+    # Nothing set up beforehand: the answers themselves make g4f share a pool large enough.
+    upstream.will_answer(
+        *[Script(chunks=["first", " rest"], gated=True) for _ in range(CONCURRENT)]
+    )
     streams = [ask(upstream) for _ in range(CONCURRENT)]
     try:
+        # Gated answers send their first chunk and then hold their connection open.
         firsts = await asyncio.wait_for(
             asyncio.gather(*(first_delta(stream) for stream in streams)), timeout=30
         )
-        assert firsts == ["Hello"] * CONCURRENT
+        assert firsts == ["first"] * CONCURRENT
         assert len(upstream.exchanges) == CONCURRENT
+        upstream.release(2 * CONCURRENT)
+        rests = await asyncio.wait_for(
+            asyncio.gather(*(rest_of(stream) for stream in streams)), timeout=30
+        )
+        assert rests == [[" rest"]] * CONCURRENT
     finally:
         await asyncio.gather(*(stream.aclose() for stream in streams))
         await close_pool()

@@ -72,6 +72,8 @@ class Upstream:
     def __init__(self) -> None:
         self.default = Script()
         self.exchanges: list[Exchange] = []
+        # How many times a client asked for the list of models (GET /v1/models).
+        self.model_lists = 0
         self._scripts: deque[Script] = deque()
         self._loop = asyncio.new_event_loop()
         self._gate: asyncio.Semaphore | None = None
@@ -99,14 +101,6 @@ class Upstream:
         """Let a gated script produce `count` more chunks."""
         for _ in range(count):
             self._loop.call_soon_threadsafe(lambda: self._gate.release())
-
-    def wait_for_request(self, count: int = 1, timeout: float = 5.0) -> Exchange:
-        deadline = time.monotonic() + timeout
-        while len(self.exchanges) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"upstream saw {len(self.exchanges)} requests, not {count}")
-            time.sleep(0.005)
-        return self.exchanges[count - 1]
 
     # -- the server ------------------------------------------------------------------------
 
@@ -146,6 +140,7 @@ class Upstream:
         self._gate = asyncio.Semaphore(0)
 
     async def _models(self, request: web.Request) -> web.Response:
+        self.model_lists += 1
         return web.json_response({"object": "list", "data": [{"id": "gpt-4", "object": "model"}]})
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:

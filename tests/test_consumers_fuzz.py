@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.websocket import connect
+from tests.support.websocket import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

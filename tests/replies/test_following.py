@@ -79,3 +79,52 @@ async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, setti
     assert (arrived["type"], arrived["seq"]) == ("delta", 1)
     assert [frame["type"] for frame in rest] == ["html", "html", "done"]
     assert rest[-2]["upto"] == 1
+
+
+async def opened_log() -> tuple[MemoryReplyLog, str]:
+    log, reply = MemoryReplyLog(), uuid.uuid4().hex
+    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
+    return log, reply
+
+
+async def test_html_frames_carry_the_rendered_answer_up_to_a_seq_before_the_final_frame():
+    log, reply = await opened_log()
+    for seq, content in enumerate(["**bold**", " and `code`"]):
+        await log.append(reply, Delta(seq, content))
+    await log.close(reply, Ending(status="done", text="**bold** and `code`", model="m"))
+    frames = []
+
+    async def send(frame):
+        frames.append(frame)
+
+    await Follower(log, reply, -1, True, send).run()
+
+    assert [f["seq"] for f in frames if f["type"] == "delta"] == [0, 1]
+    last = [f for f in frames if f["type"] == "html"][-1]
+    assert last["upto"] == 1
+    assert "<strong>bold</strong>" in last["html"]
+    assert "<code>code</code>" in last["html"]
+    assert [f["type"] for f in frames[-2:]] == ["html", "done"]
+
+
+async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.05
+    log, reply = await opened_log()
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+
+    await log.append(reply, Delta(0, "# Title"))
+    first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
+    await log.append(reply, Delta(1, "\n\n```python\nprint(1)"))
+    # Nothing more comes: the upstream has paused, and the log has no end yet.
+    then = [await asyncio.wait_for(frames.get(), 5) for _ in range(2)]
+    await log.close(reply, Ending(status="done", text="", model="m"))
+    await follower
+
+    assert [(f["type"], f.get("upto")) for f in first] == [
+        ("start", None),
+        ("delta", None),
+        ("html", 0),
+    ]
+    assert [(f["type"], f.get("upto")) for f in then] == [("delta", None), ("html", 1)]
+    assert "<pre" in then[1]["html"]

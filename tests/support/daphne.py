@@ -7,21 +7,18 @@ import re
 import subprocess
 import sys
 import threading
-from pathlib import Path
+from collections.abc import Mapping
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+from tests.support.console import manage_checked
+
 APPLICATION = "streamdemo.asgi:application"
 LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
 
 
-def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+def migrate(env: Mapping[str, str]) -> None:
+    """Make the database `env` names ready for a server started with that environment."""
+    manage_checked("migrate", "--verbosity", "0", env=env)
 
 
 class Daphne:

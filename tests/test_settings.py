@@ -1,14 +1,12 @@
-"""Production settings: what `check --deploy` says, and the headers the page is served with."""
+"""Settings: what `check --deploy` says of production settings, and the headers the page gets."""
 
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.console import manage
+
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -17,35 +15,28 @@ PRODUCTION = {
 }
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """`python manage.py ...` with only the DJANGO_* settings given here."""
+def check(*args: str, **settings: str):
+    """`manage.py check ARGS` with only the DJANGO_* settings given here."""
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**inherited, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return manage("check", *args, env={**inherited, **settings})
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    result = check("--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_check_deploy_warns_about_https_until_django_secure_is_set():
-    result = manage("check", "--deploy", **{**PRODUCTION, "DJANGO_SECURE": "false"})
+    result = check("--deploy", **{**PRODUCTION, "DJANGO_SECURE": "false"})
 
     for warning in ("W004", "W008", "W012", "W016"):
         assert f"security.{warning}" in result.stderr
 
 
 def test_without_debug_the_secret_key_must_come_from_the_environment():
-    result = manage("check", DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="example.com")
+    result = check(DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="example.com")
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

@@ -5,9 +5,34 @@ import os
 import sqlite3
 
 import aiohttp
+import pytest
 
-from tests.daphne import Daphne, migrate
-from tests.upstream import Script
+from chat.conversations import find_turn
+from chat.protocol import Ask
+from chat.replies import get_replies
+from chat.replies.lifecycle import shutdown
+from chat.replies.log import Delta
+from chat.upstream.pool import current_capacity
+from tests.support.daphne import Daphne, migrate
+from tests.support.upstream import Script
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_shutdown_saves_each_reply_as_stopped_and_closes_the_upstream_pool(upstream):
+    upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
+    replies = get_replies()
+    reply = await replies.start(Ask("q"), "lifecycle-session")
+    entries = replies.log.entries(reply, -1)
+    assert await asyncio.wait_for(anext(entries), 10) == Delta(0, "Half")
+    await entries.aclose()
+
+    await shutdown()
+
+    turn = await find_turn(reply)
+    assert (turn.status, turn.answer) == ("stopped", "Half")
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
+    assert not upstream.exchanges[0].finished
+    assert current_capacity() is None
 
 
 async def test_stopping_the_server_mid_answer_closes_upstream_and_saves_the_text(

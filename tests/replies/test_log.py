@@ -1,0 +1,111 @@
+"""The contract both reply logs keep, the one in memory and the one in Redis alike."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from chat.endings import Ending
+from chat.replies.log import Delta, End, ReplyInfo
+from chat.replies.memory_log import MemoryReplyLog
+from chat.replies.redis_log import WATCH_INTERVAL, RedisReplyLog
+
+DONE = Ending(status="done", text="abc", model="m", finish_reason="stop")
+
+
+def info(reply: str) -> ReplyInfo:
+    return ReplyInfo(reply, "session", "conversation", "question?", "m", None)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def log(request):
+    if request.param == "memory":
+        return MemoryReplyLog()
+    return RedisReplyLog(request.getfixturevalue("redis_url"))
+
+
+async def opened(log) -> str:
+    reply = uuid.uuid4().hex
+    await log.open(info(reply))
+    return reply
+
+
+async def collect(log, reply, after):
+    return [entry async for entry in log.entries(reply, after)]
+
+
+async def test_a_follower_gets_every_delta_after_its_index_then_the_end(log):
+    reply = await opened(log)
+    for seq, text in enumerate(["a", "b", "c"]):
+        await log.append(reply, Delta(seq, text))
+    await log.close(reply, DONE)
+
+    assert await collect(log, reply, -1) == [
+        Delta(0, "a"),
+        Delta(1, "b"),
+        Delta(2, "c"),
+        End(DONE),
+    ]
+    assert await collect(log, reply, 1) == [Delta(2, "c"), End(DONE)]
+    assert await collect(log, reply, 2) == [End(DONE)]
+    assert await log.info(reply) == info(reply)
+
+
+async def test_a_follower_waiting_for_the_live_tail_gets_it_as_it_is_appended(log):
+    reply = await opened(log)
+    await log.append(reply, Delta(0, "early"))
+    entries = log.entries(reply, -1)
+
+    assert await anext(entries) == Delta(0, "early")
+    pending = asyncio.ensure_future(anext(entries))
+    await log.append(reply, Delta(1, "late"))
+    assert await asyncio.wait_for(pending, 5) == Delta(1, "late")
+    await log.close(reply, DONE)
+    assert await asyncio.wait_for(anext(entries), 5) == End(DONE)
+
+
+async def test_a_reply_has_ended_once_closed_and_is_unknown_once_forgotten(log):
+    reply = await opened(log)
+    assert not await log.has_ended(reply)
+
+    await log.close(reply, DONE)
+    assert await log.has_ended(reply)
+    await log.forget(reply)
+
+    assert await log.info(reply) is None
+
+
+async def test_the_candidate_that_answers_is_recorded_in_the_replys_info(log):
+    reply = await opened(log)
+
+    await log.answered_by(reply, "http://127.0.0.1:8080/v1")
+
+    assert (await log.info(reply)).provider == "http://127.0.0.1:8080/v1"
+
+
+async def test_an_unknown_reply_has_no_info(log):
+    assert await log.info(uuid.uuid4().hex) is None
+
+
+async def test_a_stop_request_ends_the_watch(log):
+    reply = await opened(log)
+    await log.join(reply)
+    watch = asyncio.ensure_future(log.until_stopped_or_abandoned(reply, grace=60))
+
+    await log.request_stop(reply)
+
+    assert await asyncio.wait_for(watch, 5) == "stop"
+
+
+async def test_a_followed_reply_is_never_abandoned_and_is_once_nobody_follows_it(log):
+    reply = await opened(log)
+    await log.join(reply)
+    watch = asyncio.ensure_future(log.until_stopped_or_abandoned(reply, grace=0))
+
+    # With no grace at all, only the follower keeps the reply: through several of the Redis
+    # log's looks at it, the watch must go on.
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(watch), timeout=5 * WATCH_INTERVAL)
+    await log.leave(reply)
+
+    assert await asyncio.wait_for(watch, 5) == "abandoned"

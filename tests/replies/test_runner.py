@@ -1,0 +1,189 @@
+"""What a reply does whoever follows it: asks upstream, logs each delta, ends, and is saved.
+
+These drive the process's `Replies` as the consumer does, on the log it picks (Redis in the
+services run) and against the test upstream, and read what a follower would read: the log.
+"""
+
+import asyncio
+import uuid
+
+import pytest
+
+from chat.conversations import find_turn
+from chat.protocol import Ask, Refusal
+from chat.replies import get_replies
+from chat.replies.log import End
+from tests.support.faults import closed_port_url
+from tests.support.upstream import Script
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SESSION = "runner-session"
+USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
+
+
+async def start(question: str = "q", session: str = SESSION, **fields) -> str:
+    return await get_replies().start(Ask(question, **fields), session)
+
+
+async def follow(reply: str, *, after: int = -1, until: int | None = None):
+    """The reply's deltas after `after` as its log has them, then its `Ending` (None when it
+    stops reading at `until` deltas)."""
+    deltas = []
+
+    async def read():
+        async for entry in get_replies().log.entries(reply, after):
+            if isinstance(entry, End):
+                return entry.ending
+            deltas.append(entry.content)
+            if until is not None and len(deltas) == until:
+                return None
+
+    return deltas, await asyncio.wait_for(read(), 10)
+
+
+async def saved(reply: str):
+    """How the reply's turn was saved, once its task is over."""
+    await asyncio.wait_for(get_replies().until_idle(), 10)
+    return (await find_turn(reply)).ending
+
+
+async def test_an_answer_is_logged_delta_by_delta_and_its_ending_saved_as_it_was(upstream):
+    upstream.will_answer(Script(chunks=["Use", " os.walk"], usage=USAGE))
+
+    reply = await start("How?")
+    deltas, ending = await follow(reply)
+
+    assert deltas == ["Use", " os.walk"]
+    assert (ending.status, ending.text, ending.finish_reason) == ("done", "Use os.walk", "stop")
+    assert (ending.model, ending.provider, ending.usage) == ("gpt-4", upstream.base_url, USAGE)
+    assert ending.stats["chunks"] == 2
+    assert upstream.exchanges[0].messages == [{"role": "user", "content": "How?"}]
+    assert await saved(reply) == ending
+
+
+async def test_a_stop_ends_the_reply_stopped_closes_upstream_and_saves_the_text_so_far(upstream):
+    upstream.will_answer(Script(chunks=["partial", " never"], gated=True))
+    reply = await start()
+    assert (await follow(reply, until=1))[0] == ["partial"]
+
+    await get_replies().stop(reply)
+    rest, ending = await follow(reply, after=0)
+
+    assert rest == []
+    assert (ending.status, ending.finish_reason, ending.text) == ("stopped", "stopped", "partial")
+    assert ending.stats["chunks"] == 1
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
+    assert upstream.exchanges[0].sent == 1
+    assert await saved(reply) == ending
+
+
+async def test_a_reply_nobody_follows_for_the_grace_period_ends_and_closes_upstream(
+    upstream, settings
+):
+    settings.STREAMDEMO_REPLY_GRACE_SECONDS = 1
+    upstream.will_answer(Script(chunks=["one", " never"], gated=True))
+    log = get_replies().log
+    reply = await start()
+    await log.join(reply)
+    assert (await follow(reply, until=1))[0] == ["one"]
+
+    await log.leave(reply)
+    rest, ending = await follow(reply, after=0)
+
+    assert rest == []
+
+    assert (ending.status, ending.text) == ("stopped", "one")
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
+    assert not upstream.exchanges[0].finished
+    assert await saved(reply) == ending
+    assert get_replies().running() == 0
+
+
+async def test_a_failure_mid_answer_ends_the_reply_failed_and_saves_the_text_so_far(upstream):
+    upstream.will_answer(Script(chunks=["Half", " of it"], fault="malformed"))
+
+    reply = await start()
+    deltas, ending = await follow(reply)
+
+    assert deltas == ["Half", " of it"]
+    assert (ending.status, ending.error_code, ending.text) == ("failed", "malformed", "Half of it")
+    assert ending.error_message.startswith(f"{upstream.base_url}: ")
+    assert await saved(reply) == ending
+
+
+async def test_beyond_the_process_limit_a_start_is_refused_busy_and_the_reply_goes_on(
+    upstream, settings
+):
+    settings.STREAMDEMO_MAX_REPLIES = 1
+    upstream.will_answer(Script(chunks=["slow"], gated=True))
+    first = await start("one")
+
+    with pytest.raises(Refusal) as refused:
+        await start("two")
+    upstream.release()
+
+    deltas, ending = await follow(first)
+
+    assert refused.value.code == "busy"
+    assert (deltas, ending.status) == (["slow"], "done")
+    assert len(upstream.exchanges) == 1
+
+
+async def test_a_reply_id_the_client_chose_names_the_reply_and_is_refused_a_second_time(upstream):
+    chosen = uuid.uuid4().hex
+
+    assert await start(reply=chosen) == chosen
+    assert (await follow(chosen))[1].status == "done"
+    with pytest.raises(Refusal) as refused:
+        await start("again", reply=chosen)
+
+    assert (refused.value.code, refused.value.reply) == ("duplicate_reply", chosen)
+    assert len(upstream.exchanges) == 1
+
+
+async def test_the_model_asked_for_is_the_model_requested_upstream(upstream):
+    reply = await start(model="other-model")
+    _, ending = await follow(reply)
+
+    assert upstream.exchanges[0].body["model"] == "other-model"
+    assert (await get_replies().log.info(reply)).model == "other-model"
+    assert ending.model == "other-model"
+
+
+async def test_when_the_first_candidate_fails_the_reply_names_the_one_that_answered(
+    upstream, settings
+):
+    settings.STREAMDEMO_BASE_URL = f"{closed_port_url()},{upstream.base_url}"
+
+    reply = await start()
+    deltas, ending = await follow(reply)
+
+    assert "".join(deltas) == "Hello, world!"
+    # What the `start` frame of every follower names.
+    assert (await get_replies().log.info(reply)).provider == upstream.base_url
+    assert ending.provider == upstream.base_url
+
+
+async def test_a_provider_picked_answers_instead_of_the_configured_endpoint(upstream, settings):
+    settings.STREAMDEMO_PROVIDERS = ["NoSuchProvider"]
+
+    reply = await start(provider="NoSuchProvider")
+    _, ending = await follow(reply)
+
+    assert (await get_replies().log.info(reply)).provider == "NoSuchProvider"
+    assert ending.status == "failed"
+    assert ending.error_message.startswith("g4f provider NoSuchProvider:")
+    assert upstream.exchanges == []
+
+
+async def test_a_conversation_of_another_session_is_not_found(upstream):
+    reply = await start("mine", session="alice")
+    await follow(reply)
+    conversation = (await get_replies().log.info(reply)).conversation
+
+    with pytest.raises(Refusal) as refused:
+        await start("theirs", session="mallory", conversation=conversation)
+
+    assert refused.value.code == "not_found"
+    assert len(upstream.exchanges) == 1

@@ -1,0 +1,69 @@
+"""How a reply ended: the sentence shown under the answer, and the record stored and read back."""
+
+import json
+
+import pytest
+
+from chat.endings import Ending, interrupted
+
+BASE = {"text": "Half of it", "model": "gpt-4", "provider": "http://127.0.0.1:8080/v1"}
+
+
+@pytest.mark.parametrize(
+    ("ending", "note"),
+    [
+        (Ending(status="done", finish_reason="stop", **BASE), ""),
+        (Ending(status="done", finish_reason="length", **BASE), "Ended at the length limit."),
+        (
+            Ending(status="stopped", finish_reason="stopped", **BASE),
+            "Stopped: the answer so far is kept.",
+        ),
+        (
+            Ending(
+                status="failed",
+                error_code="stalled",
+                error_message="http://127.0.0.1:8080/v1: the answer stalled: nothing for 60 s",
+                **BASE,
+            ),
+            "Cut off: http://127.0.0.1:8080/v1: the answer stalled: nothing for 60 s",
+        ),
+        (
+            Ending(status="failed", error_code="upstream_failed", **BASE),
+            "Cut off: the reply failed.",
+        ),
+    ],
+    ids=["done", "length limit", "stopped", "failed", "failed without a message"],
+)
+def test_the_note_under_an_answer_says_how_it_ended_when_that_needs_saying(ending, note):
+    assert ending.note == note
+
+
+def test_an_ending_read_back_from_its_stored_form_is_the_same_ending():
+    ending = Ending(
+        status="done",
+        finish_reason="stop",
+        stats={"first_token_ms": 120, "total_ms": 900, "chunks": 4, "chunks_per_second": 5.0},
+        usage={"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+        usage_reported=True,
+        **BASE,
+    )
+
+    # The Redis log keeps it as JSON.
+    assert Ending.from_dict(json.loads(json.dumps(ending.as_dict()))) == ending
+
+
+def test_a_reply_its_server_lost_is_cut_off_with_its_text_kept_and_the_reason_said():
+    ending = interrupted(
+        "so far", "gpt-4", None, why="The server restarted before this answer ended"
+    )
+
+    assert (ending.status, ending.error_code, ending.text, ending.model, ending.provider) == (
+        "failed",
+        "interrupted",
+        "so far",
+        "gpt-4",
+        None,
+    )
+    assert ending.note == (
+        "Cut off: The server restarted before this answer ended; the text so far is kept."
+    )

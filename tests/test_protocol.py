@@ -1,0 +1,138 @@
+"""The `/ws/chat/` protocol: what a frame means, what a client gets wrong, the final frame."""
+
+import pytest
+
+from chat.endings import Ending
+from chat.protocol import Ask, ProtocolError, Resume, Stop, final, parse
+
+REPLY = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def offered(settings):
+    settings.STREAMDEMO_MODELS = ["gpt-4", "other-model"]
+    settings.STREAMDEMO_PROVIDERS = ["PollinationsAI"]
+    settings.STREAMDEMO_MAX_QUESTION_CHARS = 16_000
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("this is not json", "invalid_json"),
+        ('["a", "list"]', "invalid_frame"),
+        ('{"type": "dance"}', "unknown_type"),
+        ('{"type": "ask"}', "missing_question"),
+        ('{"type": "ask", "question": 7}', "invalid_question"),
+        ('{"type": "ask", "question": "a\\u0000b"}', "invalid_question"),
+        ('{"type": "ask", "question": "hi", "conversation": "a\\u0000b"}', "invalid_conversation"),
+        ('{"type": "ask", "question": "%s"}' % ("x" * 16_001), "question_too_long"),
+        ('{"type": "ask", "question": "hi", "provider": "NotOffered"}', "provider_not_allowed"),
+        ('{"type": "resume"}', "invalid_resume"),
+        ('{"type": "resume", "reply": "r", "after": -2}', "invalid_resume"),
+        ('{"type": "resume", "reply": "r", "after": true}', "invalid_resume"),
+        ('{"type": "ask", "question": "hi", "reply": "not-hex"}', "invalid_reply"),
+        ('{"type": "ask", "question": "   "}', "empty_question"),
+        ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
+        ('{"type": "stop", "reply": 7}', "invalid_reply"),
+    ],
+)
+def test_a_frame_that_breaks_the_rules_is_refused_with_a_code_and_a_sentence(text, code):
+    with pytest.raises(ProtocolError) as refused:
+        parse(text)
+
+    frame = refused.value.frame()
+    assert (frame["type"], frame["reply"], frame["code"]) == ("error", None, code)
+    assert frame["message"]
+
+
+def test_the_length_limit_is_named_when_a_question_is_too_long(settings):
+    settings.STREAMDEMO_MAX_QUESTION_CHARS = 1_000
+
+    with pytest.raises(ProtocolError) as refused:
+        parse('{"type": "ask", "question": "%s"}' % ("x" * 1_001))
+
+    assert refused.value.message == "The question is 1,001 characters long; the limit is 1,000."
+
+
+def test_an_ask_with_every_field_parses_into_an_ask():
+    text = (
+        '{"type": "ask", "question": "Why?", "model": "other-model", "provider": "PollinationsAI",'
+        f' "conversation": "c-1", "regenerate": true, "render": false, "reply": "{REPLY}"}}'
+    )
+
+    assert parse(text) == Ask(
+        "Why?",
+        model="other-model",
+        provider="PollinationsAI",
+        conversation="c-1",
+        regenerate=True,
+        render=False,
+        reply=REPLY,
+    )
+
+
+def test_an_ask_with_only_a_question_takes_the_defaults():
+    # Empty strings are as good as absent; only `true` regenerates, only `false` stops rendering.
+    text = '{"type": "ask", "question": "Why?", "model": "", "regenerate": 1, "render": 0}'
+
+    assert parse(text) == Ask("Why?", regenerate=False, render=True)
+
+
+def test_stop_and_resume_parse_into_their_commands():
+    assert parse('{"type": "stop"}') == Stop()
+    assert parse(f'{{"type": "stop", "reply": "{REPLY}"}}') == Stop(REPLY)
+    assert parse(f'{{"type": "resume", "reply": "{REPLY}"}}') == Resume(REPLY, -1)
+    assert parse(f'{{"type": "resume", "reply": "{REPLY}", "after": 4, "render": false}}') == (
+        Resume(REPLY, 4, render=False)
+    )
+
+
+FACTS = {"model": "gpt-4", "provider": "http://127.0.0.1:8080/v1", "stats": {"chunks": 2}}
+
+
+@pytest.mark.parametrize(
+    ("ending", "frame"),
+    [
+        (
+            Ending(status="done", text="All of it", finish_reason="stop", **FACTS),
+            {"type": "done", "finish_reason": "stop", "note": ""},
+        ),
+        (
+            Ending(status="stopped", text="Half", finish_reason="stopped", **FACTS),
+            {
+                "type": "done",
+                "finish_reason": "stopped",
+                "note": "Stopped: the answer so far is kept.",
+            },
+        ),
+        (
+            Ending(
+                status="failed",
+                text="Half",
+                error_code="connection_lost",
+                error_message="the connection was lost",
+                **FACTS,
+            ),
+            {
+                "type": "error",
+                "code": "connection_lost",
+                "message": "the connection was lost",
+                "note": "Cut off: the connection was lost",
+            },
+        ),
+    ],
+    ids=["done", "stopped", "failed"],
+)
+def test_the_final_frame_carries_the_whole_text_and_how_the_reply_ended(ending, frame):
+    sent = final(REPLY, ending)
+
+    assert sent == {
+        **frame,
+        "reply": REPLY,
+        "provider": ending.provider,
+        "model": "gpt-4",
+        "usage": None,
+        "usage_reported": False,
+        "stats": {"chunks": 2},
+        "text": ending.text,
+    }
