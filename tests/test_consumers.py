@@ -29,14 +29,20 @@ async def test_reply_frames_come_in_order_start_deltas_done(upstream):
     frames = await receive_reply(communicator)
 
     reply = frames[0]["reply"]
+    timings = frames[0].pop("stats")
     assert frames[0] == {
         "type": "start",
         "reply": reply,
         "model": "gpt-4",
         "provider": upstream.base_url,
         "conversation": frames[0]["conversation"],
+        "title": "How do I list files?",
         "question": "How do I list files?",
+        "left_out": 0,
+        "replaces": None,
     }
+    # Counted from the ask: the first piece came after it, and the start after that.
+    assert 0 <= timings["first_token_ms"] <= timings["elapsed_ms"]
     assert frames[1:-1] == [
         {"type": "delta", "reply": reply, "seq": seq, "content": content}
         for seq, content in enumerate(["Use", " os", ".walk", "()"])

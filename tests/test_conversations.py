@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from chat.conversations import (
+    Conflict,
     ConversationNotFound,
     begin_turn,
     end_turn,
@@ -16,7 +17,7 @@ from chat.models import Conversation, Turn
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def ask(question, *, reply_id, session_key="alice", conversation_id=None, **extra):
+async def begin(question, *, reply_id, session_key="alice", conversation_id=None, **extra):
     return await begin_turn(
         session_key=session_key,
         conversation_id=conversation_id,
@@ -26,6 +27,12 @@ async def ask(question, *, reply_id, session_key="alice", conversation_id=None, 
         reply_id=reply_id,
         **extra,
     )
+
+
+async def ask(question, **fields) -> tuple[str, list[dict[str, str]]]:
+    """The new turn's conversation, and the messages the model is to receive for it."""
+    begun = await begin(question, **fields)
+    return begun.conversation, begun.messages
 
 
 async def finish(reply_id, text, status="done", error=None):
@@ -84,14 +91,15 @@ async def test_later_questions_carry_the_earlier_turns_as_context():
     ]
 
 
-async def test_a_stopped_answer_counts_with_its_partial_text_and_an_empty_one_is_skipped():
+async def test_a_stopped_answer_counts_with_its_partial_text_and_an_unanswered_turn_not_at_all():
     conversation_id, _ = await ask("One?", reply_id="r1")
     await finish("r1", "Partly", status="stopped")
     await ask("Two?", reply_id="r2", conversation_id=conversation_id)
     await finish("r2", "", status="failed", error="upstream exploded")
     _, messages = await ask("Three?", reply_id="r3", conversation_id=conversation_id)
 
-    assert [m["content"] for m in messages] == ["One?", "Partly", "Two?", "Three?"]
+    # A question without its answer would put two user messages in a row.
+    assert [m["content"] for m in messages] == ["One?", "Partly", "Three?"]
 
 
 async def test_regenerate_replaces_the_last_turn_instead_of_adding_to_it():
@@ -100,14 +108,53 @@ async def test_regenerate_replaces_the_last_turn_instead_of_adding_to_it():
     await ask("Second?", reply_id="r2", conversation_id=conversation_id)
     await finish("r2", "A bad answer.")
 
-    _, messages = await ask(
-        "Second?", reply_id="r3", conversation_id=conversation_id, regenerate=True
-    )
+    begun = await begin("Second?", reply_id="r3", conversation_id=conversation_id, regenerate="r2")
 
-    assert [m["content"] for m in messages] == ["First?", "One.", "Second?"]
+    assert [m["content"] for m in begun.messages] == ["First?", "One.", "Second?"]
+    assert begun.replaces == "r2"
     assert await find_turn("r2") is None
     replies = [t.reply_id async for t in Turn.objects.filter(conversation_id=conversation_id)]
     assert replies == ["r1", "r3"]
+
+
+@pytest.mark.parametrize("named", ["r1", "gone"], ids=["no longer last", "no longer there"])
+async def test_a_regenerate_of_a_turn_that_is_not_the_last_replaces_nothing(named):
+    conversation_id, _ = await ask("First?", reply_id="r1")
+    await finish("r1", "One.")
+    await ask("Second?", reply_id="r2", conversation_id=conversation_id)  # from another tab
+
+    with pytest.raises(Conflict):
+        await begin("First?", reply_id="r3", conversation_id=conversation_id, regenerate=named)
+
+    replies = [t.reply_id async for t in Turn.objects.filter(conversation_id=conversation_id)]
+    assert replies == ["r1", "r2"]
+
+
+async def test_the_newest_turns_that_fit_the_budget_go_to_the_model_as_they_are(settings):
+    settings.STREAMDEMO_CONTEXT_CHARS = 100
+    conversation_id, _ = await ask("Q1" + "." * 28, reply_id="r1")  # 30 characters
+    await finish("r1", "A1" + "." * 18)  # 20: this turn is 50 long
+    for n in (2, 3):
+        await ask(f"Q{n}" + "." * 8, reply_id=f"r{n}", conversation_id=conversation_id)
+        await finish(f"r{n}", f"A{n}" + "." * 8)  # 20 a turn
+
+    begun = await begin("Q4" + "." * 28, reply_id="r4", conversation_id=conversation_id)
+
+    # 30 for the question, 40 for the two newest turns: the oldest (50) no longer fits.
+    assert [m["content"][:2] for m in begun.messages] == ["Q2", "A2", "Q3", "A3", "Q4"]
+    assert begun.left_out == 1
+    assert (await find_turn("r4")).left_out == 1
+
+
+async def test_a_question_alone_over_the_budget_is_sent_alone(settings):
+    settings.STREAMDEMO_CONTEXT_CHARS = 10
+    conversation_id, _ = await ask("First?", reply_id="r1")
+    await finish("r1", "One.")
+
+    begun = await begin("A long question", reply_id="r2", conversation_id=conversation_id)
+
+    assert begun.messages == [{"role": "user", "content": "A long question"}]
+    assert begun.left_out == 1
 
 
 @pytest.mark.parametrize("conversation_id", [str(uuid.uuid4()), "not-a-uuid"])

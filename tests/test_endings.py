@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chat.endings import Ending, interrupted
+from chat.endings import RESTARTED, Ending, interrupted
 
 BASE = {"text": "Half of it", "model": "gpt-4", "provider": "http://127.0.0.1:8080/v1"}
 
@@ -53,17 +53,12 @@ def test_an_ending_read_back_from_its_stored_form_is_the_same_ending():
 
 
 def test_a_reply_its_server_lost_is_cut_off_with_its_text_kept_and_the_reason_said():
-    ending = interrupted(
-        "so far", "gpt-4", None, why="The server restarted before this answer ended"
-    )
+    ending = interrupted("so far", "gpt-4", None, RESTARTED, reasoning="thought")
 
-    assert (ending.status, ending.error_code, ending.text, ending.model, ending.provider) == (
+    assert (ending.status, ending.error_code, ending.text, ending.reasoning) == (
         "failed",
         "interrupted",
         "so far",
-        "gpt-4",
-        None,
+        "thought",
     )
-    assert ending.note == (
-        "Cut off: The server restarted before this answer ended; the text so far is kept."
-    )
+    assert ending.note == f"Cut off: {RESTARTED}"

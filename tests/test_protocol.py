@@ -5,6 +5,7 @@ import pytest
 from chat.endings import Ending
 from chat.protocol import Ask, ProtocolError, Resume, Stop, final, parse
 
+OTHER = "f" * 32
 REPLY = "0123456789abcdef0123456789abcdef"
 
 
@@ -34,6 +35,9 @@ def offered(settings):
         ('{"type": "ask", "question": "   "}', "empty_question"),
         ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
         ('{"type": "stop", "reply": 7}', "invalid_reply"),
+        # A bare true would replace whatever turn is last, though another tab may have asked.
+        ('{"type": "ask", "question": "hi", "regenerate": true}', "invalid_regenerate"),
+        ('{"type": "ask", "question": "hi", "regenerate": "not-hex"}', "invalid_regenerate"),
     ],
 )
 def test_a_frame_that_breaks_the_rules_is_refused_with_a_code_and_a_sentence(text, code):
@@ -57,7 +61,7 @@ def test_the_length_limit_is_named_when_a_question_is_too_long(settings):
 def test_an_ask_with_every_field_parses_into_an_ask():
     text = (
         '{"type": "ask", "question": "Why?", "model": "other-model", "provider": "PollinationsAI",'
-        f' "conversation": "c-1", "regenerate": true, "render": false, "reply": "{REPLY}"}}'
+        f' "conversation": "c-1", "regenerate": "{OTHER}", "render": false, "reply": "{REPLY}"}}'
     )
 
     assert parse(text) == Ask(
@@ -65,17 +69,17 @@ def test_an_ask_with_every_field_parses_into_an_ask():
         model="other-model",
         provider="PollinationsAI",
         conversation="c-1",
-        regenerate=True,
+        regenerate=OTHER,
         render=False,
         reply=REPLY,
     )
 
 
 def test_an_ask_with_only_a_question_takes_the_defaults():
-    # Empty strings are as good as absent; only `true` regenerates, only `false` stops rendering.
-    text = '{"type": "ask", "question": "Why?", "model": "", "regenerate": 1, "render": 0}'
+    # Empty strings are as good as absent, as is `false`; only `false` stops rendering.
+    text = '{"type": "ask", "question": "Why?", "model": "", "regenerate": false, "render": 0}'
 
-    assert parse(text) == Ask("Why?", regenerate=False, render=True)
+    assert parse(text) == Ask("Why?", regenerate=None, render=True)
 
 
 def test_stop_and_resume_parse_into_their_commands():
@@ -135,4 +139,5 @@ def test_the_final_frame_carries_the_whole_text_and_how_the_reply_ended(ending, 
         "usage_reported": False,
         "stats": {"chunks": 2},
         "text": ending.text,
+        "reasoning": "",
     }

@@ -119,12 +119,15 @@ class Replies:
     async def shutdown(self) -> None:
         """End every reply now, as interrupted; each is saved with all the text it streamed."""
         self._shutting_down = True
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for checkpoints in self._checkpoints.values():
-            await checkpoints.close()
+        try:
+            tasks = list(self._tasks.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for checkpoints in self._checkpoints.values():
+                await checkpoints.close()
+        finally:
+            self._shutting_down = False
 
     def _checkpoints_here(self) -> Checkpoints:
         # Asyncio locks and tasks belong to one loop; a test run may go through several.

@@ -7,8 +7,9 @@ import uuid
 from chat.endings import Ending
 from chat.replies import following
 from chat.replies.following import RENDER_SPACING, Follower
-from chat.replies.log import Delta, ReplyInfo
+from chat.replies.log import Delta
 from chat.replies.memory_log import MemoryReplyLog
+from tests.support.replies import reply_info
 
 RENDERING_TAKES = 0.02
 
@@ -22,7 +23,7 @@ async def test_a_slow_rendering_waits_ten_times_its_duration_before_the_next(mon
 
     monkeypatch.setattr(following, "render_markdown", slow_render)
     log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
+    await log.open(reply_info(reply))
     frames = []
 
     async def send(frame):
@@ -59,7 +60,7 @@ async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, setti
 
     monkeypatch.setattr(following, "render_markdown", held_render)
     log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
+    await log.open(reply_info(reply))
     frames: asyncio.Queue = asyncio.Queue()
     follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
     try:
@@ -83,7 +84,7 @@ async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, setti
 
 async def opened_log() -> tuple[MemoryReplyLog, str]:
     log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
+    await log.open(reply_info(reply))
     return log, reply
 
 

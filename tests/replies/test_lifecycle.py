@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from chat.conversations import find_turn
+from chat.endings import RESTARTED
 from chat.protocol import Ask
 from chat.replies import get_replies
 from chat.replies.lifecycle import shutdown
@@ -18,7 +19,7 @@ from tests.support.upstream import Script
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_shutdown_saves_each_reply_as_stopped_and_closes_the_upstream_pool(upstream):
+async def test_shutdown_ends_each_reply_as_interrupted_with_its_text_and_closes_the_pool(upstream):
     upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
     replies = get_replies()
     reply = await replies.start(Ask("q"), "lifecycle-session")
@@ -29,7 +30,8 @@ async def test_shutdown_saves_each_reply_as_stopped_and_closes_the_upstream_pool
     await shutdown()
 
     turn = await find_turn(reply)
-    assert (turn.status, turn.answer) == ("stopped", "Half")
+    assert (turn.status, turn.error_code, turn.answer) == ("failed", "interrupted", "Half")
+    assert turn.error == RESTARTED
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
     assert not upstream.exchanges[0].finished
     assert current_capacity() is None
@@ -60,7 +62,7 @@ async def test_stopping_the_server_mid_answer_closes_upstream_and_saves_the_text
         server.stop()
 
     with sqlite3.connect(database) as db:
-        assert db.execute("SELECT status, answer FROM chat_turn").fetchall() == [
-            ("stopped", "Half")
+        assert db.execute("SELECT status, error_code, answer FROM chat_turn").fetchall() == [
+            ("failed", "interrupted", "Half")
         ]
     assert not upstream.exchanges[0].finished

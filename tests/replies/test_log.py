@@ -9,12 +9,13 @@ from chat.endings import Ending
 from chat.replies.log import Delta, End, ReplyInfo
 from chat.replies.memory_log import MemoryReplyLog
 from chat.replies.redis_log import WATCH_INTERVAL, RedisReplyLog
+from tests.support.replies import reply_info
 
 DONE = Ending(status="done", text="abc", model="m", finish_reason="stop")
 
 
 def info(reply: str) -> ReplyInfo:
-    return ReplyInfo(reply, "session", "conversation", "question?", "m", None)
+    return reply_info(reply)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -78,9 +79,10 @@ async def test_a_reply_has_ended_once_closed_and_is_unknown_once_forgotten(log):
 async def test_the_candidate_that_answers_is_recorded_in_the_replys_info(log):
     reply = await opened(log)
 
-    await log.answered_by(reply, "http://127.0.0.1:8080/v1")
+    await log.began(reply, "http://127.0.0.1:8080/v1", 120)
 
-    assert (await log.info(reply)).provider == "http://127.0.0.1:8080/v1"
+    began = await log.info(reply)
+    assert (began.provider, began.first_token_ms) == ("http://127.0.0.1:8080/v1", 120)
 
 
 async def test_an_unknown_reply_has_no_info(log):

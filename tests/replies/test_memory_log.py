@@ -4,15 +4,16 @@ database has it."""
 import uuid
 
 from chat.endings import Ending
-from chat.replies.log import Delta, End, ReplyInfo
+from chat.replies.log import Delta, End
 from chat.replies.memory_log import MemoryReplyLog
+from tests.support.replies import reply_info
 
 DONE = Ending(status="done", text="kept", model="m", finish_reason="stop")
 
 
 async def opened(log: MemoryReplyLog) -> str:
     reply = uuid.uuid4().hex
-    await log.open(ReplyInfo(reply, "session", "conversation", "q", "m", None))
+    await log.open(reply_info(reply))
     return reply
 
 

@@ -16,13 +16,14 @@ from chat.endings import Ending
 from chat.replies.log import Delta, End, ReplyInfo
 from chat.replies.redis_log import RedisReplyLog
 from tests.support.daphne import Daphne, migrate
+from tests.support.replies import reply_info
 from tests.support.upstream import Script
 
 DONE = Ending(status="done", text="abc", model="m", finish_reason="stop")
 
 
 def info(reply: str) -> ReplyInfo:
-    return ReplyInfo(reply, "session", "conversation", "question?", "m", None)
+    return reply_info(reply)
 
 
 async def collect(log, reply, after):
@@ -209,5 +210,8 @@ async def test_followers_on_another_worker_learn_that_the_answering_worker_died(
 
     assert [f["type"] for f in seen] == ["start", "delta", "error"]
     assert seen[1]["content"] == "Use"
-    assert (seen[2]["code"], seen[2]["reply"]) == ("interrupted", reply)
+    assert (seen[2]["code"], seen[2]["reply"], seen[2]["text"]) == ("interrupted", reply, "Use")
+    # The same again, but for how long ago the question was asked.
+    for frames in (seen, again):
+        del frames[0]["stats"]["elapsed_ms"]
     assert again == seen

@@ -59,4 +59,24 @@ FAULTS = {
         Script(chunks=["Half", " of it"], fault="malformed"),
         kept=["Half", " of it"],
     ),
+    # The stream just ends: no finish reason, no [DONE]. What came is kept, marked cut off.
+    "truncated": Fault(
+        "truncated",
+        "ended the stream without saying it had finished",
+        Script(chunks=["Half", " of it"], fault="truncate"),
+        kept=["Half", " of it"],
+    ),
+    "empty": Fault("empty_answer", "without any text", Script(chunks=[])),
+    "no_such_path": Fault(
+        "upstream_rejected", "does the base URL end in /v1?", Script(fault="http_404")
+    ),
+    "context_openai": Fault(
+        "context_too_long", "start a new conversation", Script(fault="context_openai")
+    ),
+    "context_vllm": Fault(
+        "context_too_long", "start a new conversation", Script(fault="context_vllm")
+    ),
+    "context_llamacpp": Fault(
+        "context_too_long", "start a new conversation", Script(fault="context_llamacpp")
+    ),
 }

@@ -19,38 +19,97 @@ from typing import Any
 
 from aiohttp import web
 
-# The faults that answer with an HTTP error instead of a stream: status and error message.
-HTTP_FAULTS = {
-    "http_400": (400, "the request was malformed"),
-    "http_401": (401, "invalid api key"),
-    "http_429": (429, "slow down"),
-    "http_500": (500, "upstream exploded"),
+# The faults that answer with an HTTP error instead of a stream: status and JSON body.
+HTTP_FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
+    "http_400": (400, {"error": {"message": "the request was malformed"}}),
+    "http_401": (401, {"error": {"message": "invalid api key"}}),
+    "http_404": (404, {"detail": "Not Found"}),
+    "http_429": (429, {"error": {"message": "slow down"}}),
+    "http_500": (500, {"error": {"message": "upstream exploded"}}),
+    # A request over the model's context, as OpenAI, vLLM and llama.cpp's server refuse it.
+    "context_openai": (
+        400,
+        {
+            "error": {
+                "message": "This model's maximum context length is 8192 tokens. However, your "
+                "messages resulted in 9000 tokens.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        },
+    ),
+    "context_vllm": (
+        400,
+        {
+            "object": "error",
+            "message": "This model's maximum context length is 4096 tokens. However, you "
+            "requested 5000 tokens in the messages.",
+            "type": "BadRequestError",
+            "code": 400,
+        },
+    ),
+    "context_llamacpp": (
+        400,
+        {
+            "error": {
+                "code": 400,
+                "message": "the request exceeds the available context size, try increasing it",
+                "type": "exceed_context_size_error",
+            }
+        },
+    ),
 }
 
 FAULTS = (
-    *HTTP_FAULTS,  # answer that HTTP status with an OpenAI-style JSON error body
+    *HTTP_FAULTS,  # answer that HTTP status with that JSON body
     "drop",  # stream the chunks, then cut the connection without finishing
     "malformed",  # stream the chunks, then a `data:` line that is not JSON
     "stall",  # stream the chunks, then send nothing more and never finish
+    "truncate",  # stream the chunks, then end the response: no finish reason, no [DONE]
 )
+
+# The three ways servers send a reasoning model's thinking.
+REASONING_WAYS = ("reasoning_content", "reasoning", "think_tags")
 
 
 @dataclass
 class Script:
     chunks: list[str] = field(default_factory=lambda: ["Hello", ",", " world", "!"])
+    # Thinking streamed before the answer, the way `reasoning_as` says: in a delta field of
+    # its own (DeepSeek and llama.cpp, or vLLM and Ollama), or inline between <think> tags
+    # split across chunks as a server may split them.
+    reasoning: list[str] = field(default_factory=list)
+    reasoning_as: str = "reasoning_content"
     interval: float = 0.0
     gated: bool = False
     fault: str | None = None
     finish_reason: str = "stop"
     usage: dict[str, int] | None = None
+    # A "conversation" for the client to send back with its next request, as g4f's own API
+    # server returns one in its chunks.
+    conversation: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}")
+        if self.reasoning_as not in REASONING_WAYS:
+            raise ValueError(f"unknown way of sending reasoning {self.reasoning_as!r}")
 
     @property
     def text(self) -> str:
         return "".join(self.chunks)
+
+    @property
+    def thinking(self) -> str:
+        return "".join(self.reasoning)
+
+    def deltas(self) -> list[dict[str, str]]:
+        """The `delta` of each chunk streamed before the ending, thinking first."""
+        if self.reasoning_as == "think_tags" and self.reasoning:
+            inline = ["<thi", "nk>", *self.reasoning, "</thi", "nk>\n\n"]
+            return [{"content": text} for text in [*inline, *self.chunks]]
+        thinking = [{self.reasoning_as: text} for text in self.reasoning]
+        return [*thinking, *({"content": text} for text in self.chunks)]
 
 
 @dataclass
@@ -149,8 +208,8 @@ class Upstream:
         script = self._scripts.popleft() if self._scripts else self.default
         try:
             if script.fault in HTTP_FAULTS:
-                status, message = HTTP_FAULTS[script.fault]
-                return web.json_response({"error": {"message": message}}, status=status)
+                status, body = HTTP_FAULTS[script.fault]
+                return web.json_response(body, status=status)
             return await self._stream(request, script, exchange)
         finally:
             exchange.closed.set()
@@ -161,13 +220,13 @@ class Upstream:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         model = exchange.body.get("model", "")
-        for index, text in enumerate(script.chunks):
+        for index, delta in enumerate(script.deltas()):
             if script.gated and index > 0:
                 await self._gate.acquire()
             elif script.interval and index > 0:
                 await asyncio.sleep(script.interval)
             exchange.sent += 1
-            await response.write(_event(_chunk(model, {"content": text})))
+            await response.write(_event(_chunk(model, delta)))
         if script.gated:
             # The ending, too, waits for its turn: a drop lands after the client saw every chunk.
             await self._gate.acquire()
@@ -179,7 +238,13 @@ class Upstream:
             return response
         if script.fault == "stall":
             await asyncio.Event().wait()
-        await response.write(_event(_chunk(model, {}, script.finish_reason)))
+        if script.fault == "truncate":
+            await response.write_eof()
+            return response
+        ending = _chunk(model, {}, script.finish_reason)
+        if script.conversation is not None:
+            ending["conversation"] = script.conversation
+        await response.write(_event(ending))
         if script.usage is not None:
             usage = {**_chunk(model, {}), "choices": [], "usage": script.usage}
             await response.write(_event(usage))

@@ -1,4 +1,4 @@
-"""Reading g4f's chunk objects: each one's text, and from the last, how the answer ended.
+"""Reading g4f's chunk objects: a piece of the answer or of its thinking, and the usage counts.
 
 The chunks are g4f's own, as its clients yield them for a real stream from the test upstream.
 """
@@ -9,22 +9,26 @@ import pytest
 from g4f.client import AsyncClient, Client
 
 from chat.upstream.backends import Backend
-from chat.upstream.chunks import Outcome, read_chunk
-from chat.upstream.providers import provider_for
+from chat.upstream.chunks import Piece, finish_reason, read_chunk, usage_counts
+from chat.upstream.providers import EXCHANGE, Exchange, provider_for
 from tests.support.upstream import Script
 
-USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
 QUESTION = [{"role": "user", "content": "Hi?"}]
 
 
-def chunks_from(client: str, backend: Backend) -> list:
+def chunks_from(client: str, upstream) -> list:
     """Every chunk object g4f's `client` ("sync" or "async") yields for one streamed answer."""
-    request = {"messages": QUESTION, "model": backend.model, "stream": True}
+    backend = Backend(model="gpt-4", base_url=upstream.base_url)
+    request = {"messages": QUESTION, "model": "gpt-4", "stream": True}
     if client == "sync":
-        return list(Client(provider=provider_for(backend)).chat.completions.create(**request))
+        exchange = Exchange.of(QUESTION, own_loop=True)
+        sync = Client(provider=provider_for(backend)).chat.completions
+        return list(sync.create(**request, **{EXCHANGE: exchange}))
 
     async def collect() -> list:
-        chunks = AsyncClient(provider=provider_for(backend)).chat.completions.create(**request)
+        chunks = AsyncClient(provider=provider_for(backend)).chat.completions.create(
+            **request, **{EXCHANGE: Exchange.of(QUESTION)}
+        )
         return [chunk async for chunk in chunks]
 
     return asyncio.run(collect())
@@ -35,42 +39,35 @@ def client(request) -> str:
     return request.param
 
 
-def test_each_chunk_before_the_last_gives_its_text_and_no_outcome(upstream, client):
-    upstream.will_answer(Script(chunks=["Use", " os", ".walk"]))
-    backend = Backend(model="gpt-4", base_url=upstream.base_url)
+def test_each_chunk_gives_its_piece_of_the_thinking_or_of_the_answer(upstream, client):
+    upstream.will_answer(Script(reasoning=["Let me", " see."], chunks=["Use", " os.walk"]))
 
-    read = [read_chunk(chunk, backend) for chunk in chunks_from(client, backend)]
+    pieces = [read_chunk(chunk) for chunk in chunks_from(client, upstream)]
 
-    assert read[:-1] == [("Use", None), (" os", None), (".walk", None)]
-    assert read[-1][1] is not None
-
-
-def test_the_last_chunk_says_how_the_answer_ended_and_what_it_cost(upstream, client):
-    upstream.will_answer(Script(chunks=["Cut", " short"], finish_reason="length", usage=USAGE))
-    backend = Backend(model="other-model", base_url=upstream.base_url)
-
-    text, outcome = read_chunk(chunks_from(client, backend)[-1], backend)
-
-    assert not text
-    # The endpoint, not g4f's name for the provider it built for it, is what frames report.
-    assert outcome == Outcome(
-        provider=upstream.base_url,
-        model="other-model",
-        finish_reason="length",
-        usage=USAGE,
-        usage_reported=True,
-    )
+    assert pieces[:-1] == [
+        Piece("Let me", reasoning=True),
+        Piece(" see.", reasoning=True),
+        Piece("Use"),
+        Piece(" os.walk"),
+    ]
+    assert pieces[-1] is None  # the last chunk only says how the answer ended
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="g4f attaches a usage it estimated itself to every last chunk, and read_chunk "
-    "takes any usage for one the backend reported: usage_reported is never false",
-)
-def test_usage_the_backend_did_not_report_is_not_called_reported(upstream, client):
-    upstream.will_answer(Script(chunks=["No", " usage"], usage=None))
-    backend = Backend(model="gpt-4", base_url=upstream.base_url)
+def test_the_last_chunk_says_how_the_answer_ended(upstream, client):
+    upstream.will_answer(Script(chunks=["Cut", " short"], finish_reason="length"))
 
-    _, outcome = read_chunk(chunks_from(client, backend)[-1], backend)
+    chunks = chunks_from(client, upstream)
 
-    assert outcome.usage_reported is False
+    assert [finish_reason(chunk) for chunk in chunks] == [None, None, "length"]
+
+
+def test_usage_is_counted_from_g4fs_object_or_a_backends_own_dict(upstream, client):
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    upstream.will_answer(Script(usage=usage))
+
+    last = chunks_from(client, upstream)[-1]
+
+    assert usage_counts(last.usage) == usage
+    # A backend may leave out the total (g4f then ignores its counts): it is their sum.
+    assert usage_counts({"prompt_tokens": 11, "completion_tokens": 7}) == usage
+    assert usage_counts(None) is None

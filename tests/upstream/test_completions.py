@@ -1,18 +1,26 @@
-"""A question in, the answer's text out, through g4f's AsyncClient and the test upstream.
+"""A question in, the answer out, through g4f's two clients and the test upstream.
 
 Every way the backend can fail ends the stream with one `CompletionError` that names the
 backend and says what happened; the text already streamed stays streamed.
 """
 
 import asyncio
+import copy
+from dataclasses import dataclass
 
 import pytest
 
 from chat.upstream.backends import Backend
-from chat.upstream.completions import AsyncAnswerStream, astream_answer
+from chat.upstream.chunks import Piece
+from chat.upstream.completions import (
+    AnswerStream,
+    AsyncAnswerStream,
+    astream_answer,
+    stream_answer,
+)
 from chat.upstream.errors import CompletionError
 from tests.support.faults import FAULTS, closed_port_url
-from tests.support.upstream import Script, Upstream
+from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
 QUESTION = [{"role": "user", "content": "Will this work?"}]
 
@@ -26,8 +34,8 @@ async def answer(
     """
     deltas: list[str] = []
     try:
-        async for content in stream:
-            deltas.append(content)
+        async for piece in stream:
+            deltas.append(piece.text)
             if upstream is not None:
                 upstream.release()
     except CompletionError as error:
@@ -102,7 +110,7 @@ async def test_closing_the_stream_mid_answer_closes_the_upstream_request(upstrea
     upstream.will_answer(Script(chunks=["partial", " never"], gated=True))
     stream = ask(upstream.base_url)
 
-    assert await anext(aiter(stream)) == "partial"
+    assert (await anext(aiter(stream))).text == "partial"
     await stream.aclose()
 
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
@@ -172,3 +180,150 @@ async def test_once_text_has_flowed_a_failure_ends_the_answer_without_trying_the
     assert deltas == ["Half", " of it"]
     assert error.code == "malformed"
     assert len(upstream.exchanges) == 1
+
+
+# -- both clients: what the model receives, and what comes back ----------------------------
+
+
+@dataclass
+class Answered:
+    pieces: list[Piece]
+    stream: AnswerStream | AsyncAnswerStream
+    error: CompletionError | None
+
+    @property
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.pieces if not piece.reasoning)
+
+    @property
+    def thinking(self) -> str:
+        return "".join(piece.text for piece in self.pieces if piece.reasoning)
+
+
+def answered(client: str, messages: list[dict[str, str]], backend: Backend) -> Answered:
+    """Everything one client's stream yields, and how it ended."""
+    if client == "sync":
+        stream: AnswerStream | AsyncAnswerStream = stream_answer(messages, backend)
+        pieces: list[Piece] = []
+        try:
+            pieces.extend(stream)
+        except CompletionError as error:
+            return Answered(pieces, stream, error)
+        return Answered(pieces, stream, None)
+
+    async def collect() -> Answered:
+        stream = astream_answer(messages, backend)
+        pieces: list[Piece] = []
+        try:
+            async for piece in stream:
+                pieces.append(piece)
+        except CompletionError as error:
+            return Answered(pieces, stream, error)
+        return Answered(pieces, stream, None)
+
+    return asyncio.run(collect())
+
+
+@pytest.fixture(params=["sync", "async"])
+def client(request) -> str:
+    return request.param
+
+
+def endpoint(upstream: Upstream) -> Backend:
+    return Backend(model="gpt-4", base_url=upstream.base_url)
+
+
+CONVERSATIONS = {
+    # Asked again: g4f would drop the newest question as a repeat of the first.
+    "repeated question": [
+        {"role": "user", "content": "Tell me a joke."},
+        {"role": "assistant", "content": "Why did the chicken cross the road?"},
+        {"role": "user", "content": "Why?"},
+        {"role": "assistant", "content": "To get to the other side."},
+        {"role": "user", "content": "Tell me a joke."},
+    ],
+    # Code with trailing spaces and blank lines, in a message long enough for g4f to tidy.
+    "code": [
+        {
+            "role": "user",
+            "content": "Why does this fail?\n\n```python\ndef f():   \n\n\n\n    return 1   \n```",
+        }
+    ],
+    # More turns than the 40 g4f keeps.
+    "45 turns": [
+        {"role": role, "content": f"{role} {index}"}
+        for index in range(22)
+        for role in ("user", "assistant")
+    ]
+    + [{"role": "user", "content": "And now?"}],
+}
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
+def test_the_model_receives_the_conversation_byte_for_byte(upstream, client, conversation):
+    messages = CONVERSATIONS[conversation]
+    kept = copy.deepcopy(messages)
+
+    result = answered(client, messages, endpoint(upstream))
+
+    assert result.error is None
+    assert upstream.exchanges[0].messages == kept
+    assert messages == kept  # and g4f never had the caller's own list to rewrite
+
+
+@pytest.mark.parametrize("way", REASONING_WAYS)
+def test_thinking_comes_apart_from_the_answer_whichever_way_it_is_sent(upstream, client, way):
+    upstream.will_answer(
+        Script(
+            reasoning=["Two", " and two", " make four."], chunks=["It is", " 4."], reasoning_as=way
+        )
+    )
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.error is None
+    # Piece by piece as sent, the thinking first and never inside the answer.
+    assert result.pieces == [
+        Piece("Two", reasoning=True),
+        Piece(" and two", reasoning=True),
+        Piece(" make four.", reasoning=True),
+        Piece("It is"),
+        Piece(" 4."),
+    ]
+
+
+def test_usage_the_backend_reported_is_told_from_g4fs_estimate(upstream, client):
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    upstream.will_answer(Script(usage=usage), Script(usage=None))
+
+    reported = answered(client, QUESTION, endpoint(upstream)).stream.outcome
+    estimated = answered(client, QUESTION, endpoint(upstream)).stream.outcome
+
+    assert (reported.usage, reported.usage_reported) == (usage, True)
+    assert estimated.usage is not None  # g4f's guess, at about four bytes a token
+    assert estimated.usage_reported is False
+
+
+def test_an_answer_keeps_the_whitespace_it_begins_with(upstream, client):
+    upstream.will_answer(Script(chunks=["\n", "    indented", " code"]))
+
+    assert answered(client, QUESTION, endpoint(upstream)).text == "\n    indented code"
+
+
+def test_a_stream_that_just_ends_is_truncated_with_its_text_kept(upstream, client):
+    upstream.will_answer(Script(chunks=[f" {n}" for n in range(20)], fault="truncate"))
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.text == "".join(f" {n}" for n in range(20))
+    assert result.error.code == "truncated"
+    assert result.stream.outcome is None
+
+
+def test_an_answer_that_only_thought_is_empty(upstream, client):
+    upstream.will_answer(Script(reasoning=["Hmm."], chunks=[]))
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.thinking == "Hmm."
+    assert result.error.code == "empty_answer"

@@ -65,7 +65,53 @@ def test_an_http_error_is_told_by_its_status_with_the_backends_own_words(
 ):
     error = g4f_http_error(upstream, fault)
 
-    assert classify(error) == (code, cause + HTTP_FAULTS[fault][1])
+    assert classify(error) == (code, cause + HTTP_FAULTS[fault][1]["error"]["message"])
+
+
+@pytest.mark.parametrize("fault", ["context_openai", "context_vllm", "context_llamacpp"])
+def test_a_request_over_the_models_context_says_to_start_a_new_conversation(upstream, fault):
+    code, cause = classify(g4f_http_error(upstream, fault))
+
+    assert code == "context_too_long"
+    assert cause.startswith(
+        "the conversation no longer fits the model's context: start a new conversation (HTTP 400"
+    )
+
+
+def test_an_error_the_backend_sends_inside_the_stream_is_told_by_its_status():
+    # g4f's wording for an error object that arrives as an event of the stream.
+    error = g4f.errors.ResponseError("Error: Error 503: the model is loading")
+
+    assert classify(error) == (
+        "upstream_unavailable",
+        "the backend failed (HTTP 503): the model is loading",
+    )
+
+
+def test_a_404_from_an_endpoint_asks_whether_its_base_url_ends_in_v1(upstream):
+    error = g4f_http_error(upstream, "http_404")
+
+    code, cause = classify(error, BACKEND)
+
+    assert code == "upstream_rejected"
+    assert cause.startswith("the backend has no such address (HTTP 404: ")
+    assert cause.endswith("does the base URL end in /v1?")
+
+
+def test_g4f_unable_to_fetch_its_providers_says_what_to_do_instead():
+    # What g4f's automatic provider raises, offline, when it fetches its list of providers
+    # (made here as requests makes it: the tests must not depend on the internet either way).
+    request = requests.Request("GET", "https://g4f.dev/dist/js/providers.json").prepare()
+    error = requests.ConnectionError(
+        "HTTPSConnectionPool(host='g4f.dev', port=443): Max retries exceeded", request=request
+    )
+
+    code, cause = classify(error)
+
+    assert code == "unreachable"
+    assert "g4f could not fetch its list of providers from g4f.dev" in cause
+    assert "STREAMDEMO_BASE_URL" in cause
+    assert "Pointing it at your own model" in cause
 
 
 @pytest.mark.parametrize(
@@ -162,10 +208,14 @@ def test_a_line_of_the_stream_that_is_not_json_is_malformed():
         async for _ in sse_stream(lines()):
             pass
 
-    code, cause = classify(raised_by(lambda: asyncio.run(read())))
+    error = raised_by(lambda: asyncio.run(read()))
 
-    assert code == "malformed"
-    assert cause.startswith("the backend sent something that is not a valid stream: Invalid JSON")
+    # Said in words; the bytes themselves stay in the error, for the server's log.
+    assert classify(error) == (
+        "malformed",
+        "the backend sent something that is not a valid stream (not JSON)",
+    )
+    assert "{this is not json" in str(error)
 
 
 def test_a_read_that_timed_out_says_so():

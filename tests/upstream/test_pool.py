@@ -20,7 +20,7 @@ async def first_delta(stream: AsyncAnswerStream) -> str:
 
 
 async def rest_of(stream: AsyncAnswerStream) -> list[str]:
-    return [content async for content in aiter(stream)]
+    return [piece.text async for piece in aiter(stream)]
 
 
 def ask(upstream) -> AsyncAnswerStream:

@@ -22,8 +22,9 @@ export function installActions({
     if (pickers.provider?.value) frame.provider = pickers.provider.value;
     let replaces = null;
     if (regenerate) {
-      frame.regenerate = true;
+      // Named, so that the server can refuse it if another tab has asked since this one looked.
       replaces = turns.last();
+      frame.regenerate = replaces.dataset.reply;
       replaces.dataset.replacing = "true";
     }
     autoscroll.follow = true;

@@ -1,7 +1,5 @@
 // The parts of the page that name the conversation: address, title, export link and sidebar.
 
-const TITLE_CHARS = 60;
-
 // The conversation this page shows: none on a new chat until its first answer starts.
 export class Conversation {
   constructor(chat) {
@@ -41,11 +39,6 @@ export class Conversation {
   }
 }
 
-// The same title the server gives a conversation from its first question.
-export function titleFrom(text) {
-  const line = text.split(/\s+/).filter(Boolean).join(" ");
-  return line.length <= TITLE_CHARS ? line : `${line.slice(0, TITLE_CHARS - 1).trimEnd()}…`;
-}
 
 // On narrow screens the sidebar slides over the chat: the menu button, Escape or a tap
 // beside it closes it again.

@@ -1,5 +1,4 @@
 // What each frame from the server does to the page (docs/protocol.md, "Server to client").
-import { titleFrom } from "./conversation_nav.js";
 import { outcomeOf } from "./outcome.js";
 import { showStats } from "./reply.js";
 import { setOutcome } from "./turns.js";
@@ -27,7 +26,7 @@ export function frameHandlers({
       setOutcome(reply.turn, "streaming", "");
       showStats(reply.stats, { model: frame.model, provider: frame.provider });
       if (frame.conversation) {
-        conversation.show(frame.conversation, titleFrom(frame.question ?? ""));
+        conversation.show(frame.conversation, frame.title);
       }
       controls.update();
     },
@@ -58,7 +57,7 @@ export function frameHandlers({
         total_ms: performance.now() - reply.startedAt,
         ...(frame.stats ?? {}),
         chunks_per_second: frame.stats?.chunks_per_second ?? live.chunks_per_second,
-        usage: frame.usage ?? frame.stats?.usage,
+        usage: frame.usage,
       });
     },
 

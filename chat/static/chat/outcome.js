@@ -1,11 +1,6 @@
 // How a reply's final frame (`done` or `error`) leaves its turn: a status the page styles and a
-// sentence for the reader. templates/chat/turn.html writes the stopped and cut-off sentences
-// for saved turns too: the two must agree until final frames carry their own.
-
-const DONE_NOTES = {
-  stopped: "Stopped: the answer so far is kept.",
-  length: "Ended at the length limit.",
-};
+// sentence for the reader. The server writes the sentence (`note`), for final frames and saved
+// turns alike.
 
 export function outcomeOf(frame) {
   return { status: statusOf(frame), note: noteFor(frame) };
@@ -17,10 +12,9 @@ function statusOf(frame) {
 }
 
 function noteFor(frame) {
-  if (frame.type === "error") {
-    return frame.code === "not_found"
-      ? "This reply can no longer be followed."
-      : `Cut off: ${frame.message}`;
+  // A reply the server no longer knows has no final frame, only a refusal of the resume.
+  if (frame.type === "error" && frame.code === "not_found") {
+    return "This reply can no longer be followed.";
   }
-  return DONE_NOTES[frame.finish_reason] ?? "";
+  return frame.note ?? "";
 }

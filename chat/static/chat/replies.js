@@ -63,6 +63,8 @@ export class Replies {
       this.pending.replaces?.remove();
       this.pending = null;
     } else {
+      // Asked from another tab: a regenerated answer takes the place of the one it replaces.
+      if (frame.replaces) this.turns.withReply(frame.replaces)?.remove();
       reply = this.track(new Reply(frame.reply, this.turns.add(frame.question ?? "")));
     }
     reply.resumeFrom = null;

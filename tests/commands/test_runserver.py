@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import ROOT
+
 # Longer than the minute a server is given to exit, so that its failure is the one reported.
 pytestmark = pytest.mark.timeout(120)
 
-ROOT = Path(__file__).resolve().parent.parent
 RELOADING = pytest.mark.parametrize(
     "reload_args", [["--noreload"], []], ids=["noreload", "autoreload"]
 )
