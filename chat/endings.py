@@ -41,10 +41,16 @@ class Ending:
     @property
     def note(self) -> str:
         """The sentence shown under the answer: how it ended, when that needs saying."""
+        # Only an answer that began can be cut off, or have something kept.
         if self.status == "stopped":
-            return "Stopped: the answer so far is kept."
+            return (
+                "Stopped: the answer so far is kept."
+                if self.text
+                else "Stopped before the answer began."
+            )
         if self.status == "failed":
-            return f"Cut off: {self.error_message or 'the reply failed.'}"
+            why = self.error_message or "the reply failed."
+            return f"Cut off: {why}" if self.text else f"No answer: {why}"
         if self.finish_reason == "length":
             return "Ended at the length limit."
         return ""

@@ -62,3 +62,23 @@ def test_a_reply_its_server_lost_is_cut_off_with_its_text_kept_and_the_reason_sa
         "thought",
     )
     assert ending.note == f"Cut off: {RESTARTED}"
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "note"),
+    [
+        ("failed", "Half", "Cut off: the connection was lost"),
+        ("failed", "", "No answer: the connection was lost"),
+        ("stopped", "Half", "Stopped: the answer so far is kept."),
+        ("stopped", "", "Stopped before the answer began."),
+    ],
+)
+def test_only_an_answer_that_began_is_said_to_be_cut_off_or_kept(status, text, note):
+    ending = Ending(
+        status=status,
+        text=text,
+        model="gpt-4",
+        error_message="the connection was lost" if status == "failed" else None,
+    )
+
+    assert ending.note == note

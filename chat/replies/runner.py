@@ -24,8 +24,9 @@ from chat.replies.announcements import Announcements
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
 from chat.replies.transcript import Transcript
+from chat.upstream.answering import Messages
 from chat.upstream.backends import Backend
-from chat.upstream.completions import Messages, astream_answer
+from chat.upstream.completions import astream_answer
 from chat.upstream.errors import CompletionError
 
 logger = logging.getLogger(__name__)

@@ -42,6 +42,11 @@ def translated(backend: Backend) -> Iterator[None]:
         raise CompletionError(code, cause, backend) from error
 
 
+# What a connection lost says, once it is known whether the answer had begun.
+LOST_MID_ANSWER = "the connection was lost in the middle of the answer"
+LOST_BEFORE_ANSWER = "the connection was lost before the answer began"
+
+
 def stalled(backend: Backend, seconds: float, *, started: bool) -> CompletionError:
     """The error for an upstream that went quiet, before or after the answer began."""
     if started:
@@ -91,7 +96,7 @@ def classify(error: Exception, backend: Backend | None = None) -> tuple[str, str
     if isinstance(error, requests.ConnectionError):
         return _requests_cause(error)
     if isinstance(error, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
-        return "connection_lost", "the connection was lost in the middle of the answer"
+        return "connection_lost", LOST_MID_ANSWER
     if isinstance(error, aiohttp.ClientOSError):
         return "connection_lost", f"the connection failed: {_os_cause(error)}"
     if isinstance(error, aiohttp.NonHttpUrlClientError):

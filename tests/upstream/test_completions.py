@@ -327,3 +327,15 @@ def test_an_answer_that_only_thought_is_empty(upstream, client):
 
     assert result.thinking == "Hmm."
     assert result.error.code == "empty_answer"
+
+
+def test_a_connection_lost_before_any_text_says_the_answer_never_began(upstream, client):
+    upstream.will_answer(Script(chunks=[], fault="drop"))
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.pieces == []
+    assert (result.error.code, result.error.cause) == (
+        "connection_lost",
+        "the connection was lost before the answer began",
+    )

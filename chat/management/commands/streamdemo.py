@@ -9,11 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import supports_color
 
 from chat.console import PiecePrinter
+from chat.upstream.answering import Messages
 from chat.upstream.backends import Backend
 from chat.upstream.completions import (
     AnswerStream,
     AsyncAnswerStream,
-    Messages,
     astream_answer,
     stream_answer,
 )
