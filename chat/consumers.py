@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from importlib import import_module
 from typing import Any
 
@@ -23,7 +21,6 @@ from chat.protocol import Refusal
 from chat.rate_limit import TokenBucket
 from chat.replies import get_replies
 from chat.replies.following import Follower, replay_saved
-from chat.replies.log import ReplyInfo
 
 # Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009 + 3000.
 CLOSE_UNSUPPORTED_DATA = 4003
@@ -134,11 +131,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await _cancel(self.watching)
         self.shown = conversation
-        watch = get_replies().announcements.watch(conversation)
-        self.watching = asyncio.create_task(self.follow_other_tabs(watch))
+        # Returns once the watch is under way: a reply asked from now on will be heard.
+        watching = asyncio.get_running_loop().create_future()
+        self.watching = asyncio.create_task(self.follow_other_tabs(conversation, watching))
+        await asyncio.wait({self.watching, watching}, return_when=asyncio.FIRST_COMPLETED)
 
-    async def follow_other_tabs(self, announced: AsyncGenerator[ReplyInfo, None]) -> None:
-        async with aclosing(announced):
+    async def follow_other_tabs(self, conversation: str, watching: asyncio.Future[None]) -> None:
+        async with get_replies().announcements.watch(conversation) as announced:
+            watching.set_result(None)
             async for info in announced:
                 if info.origin == self.origin or info.session != self.session_key():
                     continue

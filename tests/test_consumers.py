@@ -362,3 +362,221 @@ async def test_a_replys_final_frame_is_the_same_live_and_replayed_from_the_datab
     assert replayed == live
     assert live["text"] == text
     await again.disconnect()
+
+
+# -- a conversation shown in several tabs -------------------------------------------------
+
+
+async def asked_in_a_new_conversation(tab, upstream) -> dict:
+    """The first reply of a new conversation, asked and answered in `tab`."""
+    await ask(tab, "First?")
+    frames = await receive_reply(tab)
+    assert frames[-1]["type"] == "done"
+    return frames[0]
+
+
+async def test_a_tab_showing_a_conversation_follows_a_reply_asked_in_another(upstream):
+    session = await new_session()
+    asker, watcher = await connect(session), await connect(session)
+    first = await asked_in_a_new_conversation(asker, upstream)
+    await watcher.send_json_to(
+        {"type": "resume", "reply": first["reply"], "after": -1, "render": False}
+    )
+    assert (await receive_reply(watcher))[-1]["type"] == "done"
+    upstream.will_answer(Script(chunks=["Live", " too"], gated=True))
+
+    await ask(asker, "Second?", conversation=first["conversation"])
+    asked = await receive(asker)
+    seen = await receive(watcher)
+    # Live: each piece reaches the other tab before the next one exists upstream.
+    assert (await receive(watcher))["content"] == "Live"
+    assert upstream.exchanges[-1].sent == 1
+    upstream.release(2)
+    rest = await receive_reply(watcher)
+
+    assert seen["type"] == "start"
+    assert (seen["reply"], seen["question"]) == (asked["reply"], "Second?")
+    assert (text_of(rest), rest[-1]["type"]) == (" too", "done")
+    assert (await receive_reply(asker))[-1]["type"] == "done"
+    await asker.disconnect()
+    await watcher.disconnect()
+
+
+async def test_another_sessions_tab_hears_nothing_of_a_conversation_it_cannot_see(upstream):
+    asker = await connect(await new_session())
+    first = await asked_in_a_new_conversation(asker, upstream)
+    stranger = await connect(await new_session())
+    await stranger.send_json_to({"type": "resume", "reply": first["reply"], "after": -1})
+    assert (await receive(stranger))["code"] == "not_found"
+
+    await ask(asker, "Second?", conversation=first["conversation"])
+    await receive_reply(asker)
+
+    assert await stranger.receive_nothing(timeout=0.5)
+    await asker.disconnect()
+    await stranger.disconnect()
+
+
+async def test_a_conversation_answers_one_question_at_a_time_whichever_tab_asks(upstream):
+    session = await new_session()
+    one, other = await connect(session), await connect(session)
+    first = await asked_in_a_new_conversation(one, upstream)
+    upstream.will_answer(Script(chunks=["slow", " answer"], gated=True))
+    await ask(one, "Second?", conversation=first["conversation"])
+    await receive(one)
+
+    await ask(other, "Meanwhile?", conversation=first["conversation"])
+    refused = await receive(other)
+    upstream.release(2)
+
+    assert (refused["type"], refused["code"], refused["reply"]) == ("error", "busy", None)
+    assert "another question" in refused["message"]
+    assert text_of(await receive_reply(one)) == "slow answer"
+    # Once it has ended, the other tab may ask.
+    await ask(other, "Now?", conversation=first["conversation"])
+    assert (await receive_reply(other))[-1]["type"] == "done"
+    await one.disconnect()
+    await other.disconnect()
+
+
+async def test_a_regenerate_from_a_stale_tab_replaces_nothing(upstream):
+    session = await new_session()
+    first_tab = await connect(session)
+    first = await asked_in_a_new_conversation(first_tab, upstream)
+    await first_tab.disconnect()  # a tab that went to sleep, showing only the first turn
+    fresh = await connect(session)
+    await ask(fresh, "Second?", conversation=first["conversation"])
+    second = await receive_reply(fresh)
+    asked = len(upstream.exchanges)
+
+    # Back, it regenerates what it still takes for the conversation's last turn.
+    stale = await connect(session)
+    await ask(stale, "First?", conversation=first["conversation"], regenerate=first["reply"])
+    conflict = await receive(stale)
+
+    assert (conflict["type"], conflict["code"], conflict["reply"]) == ("error", "conflict", None)
+    assert len(upstream.exchanges) == asked  # nothing was asked of the model
+    turns = await _turns(first["conversation"])
+    assert turns == [(first["reply"], "First?"), (second[0]["reply"], "Second?")]
+    await stale.disconnect()
+    await fresh.disconnect()
+
+
+async def test_a_regenerate_names_the_reply_it_replaces_to_every_tab(upstream):
+    session = await new_session()
+    asker, watcher = await connect(session), await connect(session)
+    first = await asked_in_a_new_conversation(asker, upstream)
+    await watcher.send_json_to({"type": "resume", "reply": first["reply"], "after": -1})
+    await receive_reply(watcher)
+
+    await ask(asker, "First?", conversation=first["conversation"], regenerate=first["reply"])
+    mine, theirs = (await receive_reply(asker))[0], (await receive_reply(watcher))[0]
+
+    assert mine["replaces"] == theirs["replaces"] == first["reply"]
+    assert await _turns(first["conversation"]) == [(mine["reply"], "First?")]
+    await asker.disconnect()
+    await watcher.disconnect()
+
+
+async def _turns(conversation: str) -> list[tuple[str, str]]:
+    from chat.models import Turn
+
+    return [
+        (turn.reply_id, turn.question)
+        async for turn in Turn.objects.filter(conversation_id=conversation)
+    ]
+
+
+# -- what the model receives, and what comes back ------------------------------------------
+
+
+async def test_turns_over_the_context_budget_are_left_out_and_the_start_says_how_many(
+    upstream, settings
+):
+    settings.STREAMDEMO_CONTEXT_CHARS = 40
+    communicator = await connect(await new_session())
+    upstream.will_answer(Script(chunks=["x" * 30]), Script(chunks=["y" * 5]), Script())
+    first = await asked_in_a_new_conversation(communicator, upstream)
+    await ask(communicator, "Two?", conversation=first["conversation"])
+    await receive_reply(communicator)
+
+    await ask(communicator, "Three?", conversation=first["conversation"])
+    third = await receive_reply(communicator)
+
+    assert third[0]["left_out"] == 1
+    assert [m["content"] for m in upstream.exchanges[-1].messages] == ["Two?", "y" * 5, "Three?"]
+    await communicator.disconnect()
+
+
+async def test_thinking_streams_in_reasoning_frames_in_the_deltas_sequence(upstream):
+    upstream.will_answer(Script(reasoning=["Two and", " two."], chunks=["Four", "."], gated=True))
+    communicator = await connect()
+    await ask(communicator, "2+2?")
+
+    frames = await receive_reply(communicator, upstream)
+
+    pieces = [(f["type"], f["seq"], f["content"]) for f in frames if "seq" in f]
+    assert pieces == [
+        ("reasoning", 0, "Two and"),
+        ("reasoning", 1, " two."),
+        ("delta", 2, "Four"),
+        ("delta", 3, "."),
+    ]
+    assert (frames[-1]["reasoning"], frames[-1]["text"]) == ("Two and two.", "Four.")
+    assert frames[-1]["stats"]["thinking_ms"] >= 0
+    assert [m["role"] for m in upstream.exchanges[0].messages] == ["user"]
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("after", [-1, 0, 1, 2])
+async def test_a_resume_from_any_index_replays_thinking_and_answer_alike(upstream, after):
+    session = await new_session()
+    upstream.will_answer(Script(reasoning=["Two and", " two."], chunks=["Four", "."]))
+    communicator = await connect(session)
+    await ask(communicator, "2+2?")
+    whole = await receive_reply(communicator)
+
+    again = await connect(session)
+    await again.send_json_to(
+        {"type": "resume", "reply": whole[0]["reply"], "after": after, "render": False}
+    )
+    resumed = await receive_reply(again)
+
+    pieces = [frame for frame in whole if frame.get("seq", -1) > after]
+    assert [frame for frame in resumed if "seq" in frame] == pieces
+    assert resumed[-1] == whole[-1]
+    await communicator.disconnect()
+    await again.disconnect()
+
+
+async def test_the_thinking_is_kept_but_never_sent_back_to_the_model(upstream):
+    communicator = await connect(await new_session())
+    upstream.will_answer(Script(reasoning=["Secret thoughts."], chunks=["Four."]))
+    await ask(communicator, "2+2?")
+    first = await receive_reply(communicator)
+
+    await ask(communicator, "And 3+3?", conversation=first[0]["conversation"])
+    await receive_reply(communicator)
+
+    assert upstream.exchanges[1].messages == [
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "Four."},
+        {"role": "user", "content": "And 3+3?"},
+    ]
+    await communicator.disconnect()
+
+
+async def test_a_usage_the_backend_did_not_count_is_marked_as_an_estimate(upstream):
+    counted = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    upstream.will_answer(Script(usage=counted), Script(usage=None))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    reported = (await receive_reply(communicator))[-1]
+    await ask(communicator, "q")
+    estimated = (await receive_reply(communicator))[-1]
+
+    assert (reported["usage"], reported["usage_reported"]) == (counted, True)
+    assert estimated["usage"] is not None
+    assert estimated["usage_reported"] is False
+    await communicator.disconnect()

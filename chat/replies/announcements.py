@@ -9,7 +9,8 @@ This module announces within the process; `redis_announcements` across worker pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from chat.replies.log import ReplyInfo
 
@@ -23,14 +24,14 @@ class Announcements:
     async def announce(self, info: ReplyInfo) -> None:
         self.deliver(info)
 
-    async def watch(self, conversation: str) -> AsyncGenerator[ReplyInfo, None]:
-        """Every reply announced in the conversation from now on, as it starts."""
+    @asynccontextmanager
+    async def watch(self, conversation: str) -> AsyncIterator[AsyncIterator[ReplyInfo]]:
+        """Every reply announced in the conversation from the moment this is entered."""
         heard: asyncio.Queue[ReplyInfo] = asyncio.Queue()
         self._watchers.setdefault(conversation, set()).add(heard)
         try:
             await self.watching()
-            while True:
-                yield await heard.get()
+            yield _each(heard)
         finally:
             watchers = self._watchers.get(conversation, set())
             watchers.discard(heard)
@@ -51,3 +52,8 @@ class Announcements:
 
     async def unwatched(self) -> None:
         """Called as a watch ends."""
+
+
+async def _each(heard: asyncio.Queue[ReplyInfo]) -> AsyncIterator[ReplyInfo]:
+    while True:
+        yield await heard.get()

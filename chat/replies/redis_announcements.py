@@ -24,7 +24,7 @@ BLOCK_MS = 2_000
 class RedisAnnouncements(Announcements):
     def __init__(self, url: str) -> None:
         super().__init__()
-        self._clients = LoopClients(url, BLOCK_MS)
+        self._clients = LoopClients(url)
         self._reader: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
 

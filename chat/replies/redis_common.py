@@ -48,18 +48,25 @@ class LoopClients:
     """One Redis client per event loop: a client's connections belong to the loop that made
     them, and the tests (like a server's threads) may run several loops in one process."""
 
-    def __init__(self, url: str, block_ms: int) -> None:
+    def __init__(self, url: str) -> None:
         self._url = url
-        self._block_ms = block_ms
         self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
 
     def get(self) -> redis.Redis:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            # A read that blocks for new entries must not outlast the socket's own timeout.
+            # No socket timeout: on Python 3.11, redis-py sends each command under
+            # asyncio.wait_for when it has one, and a cancel that lands just as the send ends
+            # is lost there, which leaves a follower blocked in XREAD for good. Blocking reads
+            # end by themselves (BLOCK), a dead server closes the connection, and keepalive
+            # notices a vanished one.
             client = redis.Redis.from_url(
-                self._url, decode_responses=True, socket_timeout=self._block_ms / 1000 + 5
+                self._url,
+                decode_responses=True,
+                socket_timeout=None,
+                socket_connect_timeout=5,
+                socket_keepalive=True,
             )
             self._clients = {
                 loop: client,

@@ -41,7 +41,7 @@ WATCH_INTERVAL = 0.2
 class RedisReplyLog(ReplyLog):
     def __init__(self, url: str, block_ms: int = BLOCK_MS) -> None:
         self._block_ms = block_ms
-        self._clients = LoopClients(url, block_ms)
+        self._clients = LoopClients(url)
 
     @property
     def _redis(self) -> redis.Redis:

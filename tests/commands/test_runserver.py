@@ -6,17 +6,23 @@ watches files while a child it starts serves, and the error has to end both.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from chat.endings import RESTARTED
 from tests.support import ROOT
+from tests.support.daphne import migrate
+from tests.support.upstream import Script
 
 # Longer than the minute a server is given to exit, so that its failure is the one reported.
 pytestmark = pytest.mark.timeout(120)
@@ -146,3 +152,83 @@ def test_on_a_free_port_runserver_listens_and_answers(env, reload_args):
             assert client.makefile("rb").readline().startswith(b"HTTP/1.1 200")
     finally:
         end(process)
+
+
+# -- answers running when the server restarts or stops ------------------------------------
+
+
+def wait_for_line(process: subprocess.Popen[str], prefix: str) -> None:
+    for line in process.stdout:
+        if line.startswith(prefix):
+            return
+    pytest.fail(f"runserver ended without printing {prefix!r}: {process.communicate()[1]}")
+
+
+def turns(database: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT status, error_code, answer FROM chat_turn").fetchall()
+
+
+async def ask_until_half(url: str, upstream) -> tuple[aiohttp.ClientSession, str]:
+    """A browser that opened the page and asked; the reply's id, once its first text came."""
+    browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    await browser.get(url + "/")
+    tab = await browser.ws_connect(url + "/ws/chat/", origin=url)
+    await tab.send_json({"type": "ask", "question": "q", "render": False})
+    reply = (await tab.receive_json(timeout=30))["reply"]
+    assert (await tab.receive_json(timeout=30))["content"] == "Half"
+    return browser, reply
+
+
+@pytest.fixture
+def serving(env, upstream, tmp_path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    """runserver with its autoreloader, as `make run` starts it, answering from the upstream."""
+    database = tmp_path / "db.sqlite3"
+    env = {**env, "STREAMDEMO_BASE_URL": upstream.base_url, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    migrate(env)
+    port = free_port()
+    process = start(["manage.py", "runserver", f"127.0.0.1:{port}"], env)
+    try:
+        wait_for_line(process, "Listening on TCP address")
+        yield process, f"http://127.0.0.1:{port}", database
+    finally:
+        end(process)
+
+
+async def test_a_reload_mid_answer_keeps_its_text_and_says_the_server_restarted(serving, upstream):
+    process, url, database = serving
+    upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
+    browser, reply = await ask_until_half(url, upstream)
+    try:
+        # A source file changes, as when a developer saves one: the server reloads.
+        (ROOT / "chat" / "endings.py").touch()
+        await asyncio.to_thread(wait_for_line, process, "Listening on TCP address")
+
+        async with browser.ws_connect(url + "/ws/chat/", origin=url) as tab:
+            await tab.send_json({"type": "resume", "reply": reply, "after": -1, "render": False})
+            frames = [await tab.receive_json(timeout=30) for _ in range(3)]
+    finally:
+        await browser.close()
+
+    assert [frame["type"] for frame in frames] == ["start", "delta", "error"]
+    assert (frames[1]["content"], frames[2]["code"], frames[2]["text"]) == (
+        "Half",
+        "interrupted",
+        "Half",
+    )
+    assert frames[2]["note"] == f"Cut off: {RESTARTED}"
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 10)
+    assert turns(database) == [("failed", "interrupted", "Half")]
+
+
+async def test_ctrl_c_mid_answer_keeps_its_text(serving, upstream):
+    process, url, database = serving
+    upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
+    browser, _ = await ask_until_half(url, upstream)
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
+        await asyncio.to_thread(process.wait, 60)
+    finally:
+        await browser.close()
+
+    assert turns(database) == [("failed", "interrupted", "Half")]

@@ -215,3 +215,40 @@ async def test_followers_on_another_worker_learn_that_the_answering_worker_died(
     for frames in (seen, again):
         del frames[0]["stats"]["elapsed_ms"]
     assert again == seen
+
+
+async def test_a_tab_on_another_worker_follows_each_reply_asked_in_its_conversation(
+    redis_url, workers, upstream
+):
+    first, second = workers
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        await browser.get(first.url + "/")
+        asker = await browser.ws_connect(first.url + "/ws/chat/", origin=first.url)
+        watcher = await browser.ws_connect(second.url + "/ws/chat/", origin=second.url)
+        await asker.send_json({"type": "ask", "question": "First?", "render": False})
+        start = await receive_frame(asker)
+        while (await receive_frame(asker))["type"] != "done":
+            pass
+        # The other tab shows the conversation: it opened its reply.
+        await watcher.send_json(
+            {"type": "resume", "reply": start["reply"], "after": -1, "render": False}
+        )
+        while (await receive_frame(watcher))["type"] != "done":
+            pass
+        upstream.will_answer(Script(chunks=["From", " the other tab"], gated=True))
+
+        await asker.send_json(
+            {"type": "ask", "question": "Second?", "conversation": start["conversation"],
+             "render": False}
+        )  # fmt: skip
+        heard = await receive_frame(watcher)
+        piece = await receive_frame(watcher)
+        upstream.release(2)
+        rest = [await receive_frame(watcher) for _ in range(2)]
+        await asker.close()
+        await watcher.close()
+
+    assert (heard["type"], heard["question"]) == ("start", "Second?")
+    assert piece["content"] == "From"
+    assert [frame["type"] for frame in rest] == ["delta", "done"]

@@ -45,7 +45,7 @@ async def receive_reply(
     """
     frames = [await receive(communicator)]
     while frames[-1]["type"] not in ENDINGS:
-        if upstream is not None and frames[-1]["type"] == "delta":
+        if upstream is not None and frames[-1]["type"] in ("delta", "reasoning"):
             upstream.release()
         frames.append(await receive(communicator))
     return frames
