@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from tests.support import console
 from tests.support.console import ReleasingStdout, read_until
 from tests.support.faults import FAULTS, closed_port_url
-from tests.support.upstream import Script, Upstream
+from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
 ANSWER = ["Use", " os.walk", "() or", " pathlib's rglob."]
 HEADINGS = {
@@ -246,3 +246,121 @@ def test_ctrl_c_mid_answer_exits_130_and_keeps_the_text_printed(upstream, mode):
     # line unended (the sync client can be interrupted there), so the text alone is compared.
     assert result.stdout.rstrip("\n") == HEADINGS[mode] + "Half"
     assert result.stderr == "CommandError: interrupted\n"
+
+
+# -- thinking, and answers the backend ended early ------------------------------------------
+
+THOUGHT = ["Files", " under a", " folder:", " walk it."]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("way", ["reasoning_content", "reasoning"])
+def test_the_thinking_is_printed_as_it_streams_under_a_line_of_its_own(upstream, mode, way):
+    upstream.will_answer(Script(reasoning=THOUGHT, chunks=ANSWER, reasoning_as=way, gated=True))
+    stdout = ReleasingStdout(upstream, [*THOUGHT, *ANSWER])
+
+    call_command("streamdemo", "--mode", mode, stdout=stdout)
+
+    heading = HEADINGS[mode]
+    thought, answer = "".join(THOUGHT), "".join(ANSWER)
+    assert stdout.getvalue() == f"{heading}Thinking:\n{thought}\n\nAnswer:\n{answer}\n"
+    # Each piece of the thinking too is printed before the next exists upstream.
+    pieces = [(text, produced) for text, produced in stdout.writes if text in THOUGHT]
+    assert [text for text, _ in pieces] == THOUGHT
+    assert [produced for _, produced in pieces] == sorted(produced for _, produced in pieces)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("way", REASONING_WAYS)
+def test_both_clients_print_the_thinking_alike_however_it_is_sent(upstream, mode, way):
+    upstream.will_answer(Script(reasoning=THOUGHT, chunks=ANSWER, reasoning_as=way))
+
+    out, _ = run("--mode", mode)
+
+    thought, answer = "".join(THOUGHT), "".join(ANSWER)
+    assert out == f"{HEADINGS[mode]}Thinking:\n{thought}\n\nAnswer:\n{answer}\n"
+
+
+def test_on_a_terminal_the_thinking_is_dim_and_the_answer_is_not(upstream):
+    upstream.will_answer(Script(reasoning=THOUGHT, chunks=ANSWER))
+
+    out, _ = run("--mode", "async", "--force-color")
+
+    thought, answer = "".join(THOUGHT), "".join(ANSWER)
+    assert out == f"Asynchronous Stream:\n\x1b[2m{thought}\x1b[0m\n\n{answer}\n"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_the_thinking_can_be_left_out(upstream, mode):
+    upstream.will_answer(Script(reasoning=THOUGHT, chunks=ANSWER))
+
+    out, _ = run("--mode", mode, "--reasoning", "hide")
+
+    assert out == HEADINGS[mode] + "".join(ANSWER) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "said"),
+    [
+        ("length", "The answer stopped at the model's length limit.\n"),
+        ("content_filter", "The backend's content filter stopped the answer.\n"),
+        ("stop", ""),
+    ],
+)
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_answer_the_backend_stopped_early_is_said_so_on_stderr(
+    upstream, mode, finish_reason, said
+):
+    upstream.will_answer(Script(chunks=ANSWER, finish_reason=finish_reason))
+
+    out, err = run("--mode", mode)
+
+    assert out == HEADINGS[mode] + "".join(ANSWER) + "\n"
+    assert err == said
+
+
+def test_a_truncated_answer_exits_1_with_its_text_printed(upstream):
+    upstream.will_answer(Script(chunks=ANSWER[:2], fault="truncate"))
+
+    result = manage("--mode", "async", "--base-url", upstream.base_url)
+
+    assert (result.returncode, result.stdout) == (
+        1,
+        f"Asynchronous Stream:\n{''.join(ANSWER[:2])}\n",
+    )
+    assert result.stderr == (
+        f"CommandError: {upstream.base_url}: the answer was cut off: the backend ended the "
+        "stream without saying it had finished\n"
+    )
+
+
+def test_a_base_url_without_a_scheme_is_refused_before_anything_is_asked(upstream):
+    without = upstream.base_url.removeprefix("http://")
+
+    result = manage("--base-url", without)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"CommandError: The base URL {without!r} must start with http:// or https:// "
+        f"(for instance http://{without}).\n"
+    )
+    assert upstream.exchanges == []
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(upstream):
+    # As `manage.py streamdemo | head -n 2` does: the pipe closes after a couple of lines.
+    upstream.will_answer(Script(chunks=[f"line {n}\n" for n in range(2000)]))
+
+    def read_two_lines_then_go(process) -> bytes:
+        printed = read_until(process.stdout, b"line 1\n")
+        process.stdout.close()
+        return printed
+
+    result = manage(
+        "--mode", "async", "--base-url", upstream.base_url, watch=read_two_lines_then_go
+    )
+
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr
+    assert result.returncode == 1
