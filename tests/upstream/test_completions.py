@@ -6,19 +6,17 @@ backend and says what happened; the text already streamed stays streamed.
 
 import asyncio
 import copy
-from dataclasses import dataclass
 
 import pytest
 
 from chat.upstream.backends import Backend
 from chat.upstream.chunks import Piece
 from chat.upstream.completions import (
-    AnswerStream,
     AsyncAnswerStream,
     astream_answer,
-    stream_answer,
 )
 from chat.upstream.errors import CompletionError
+from tests.support.answers import answered, endpoint
 from tests.support.faults import FAULTS, closed_port_url
 from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
@@ -151,86 +149,12 @@ async def test_once_ended_the_stream_says_how_and_which_candidate_answered(upstr
     assert outcome.usage == usage
 
 
-async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream):
-    upstream.will_answer(Script(fault="http_500"))
-    dead = closed_port_url()
-
-    deltas, error = await answer(ask(f"{dead},{upstream.base_url}"))
-
-    assert deltas == []
-    assert error.code == "upstream_unavailable"
-    assert f"{dead}: could not connect: connection refused" in str(error)
-    assert f"{upstream.base_url}: the backend failed (HTTP 500)" in str(error)
-
-
-async def test_several_provider_names_are_each_tried_and_each_named_when_all_fail(upstream):
-    deltas, error = await answer(ask(provider="NoSuchProvider,NorThisOne"))
-
-    assert (deltas, error.code) == ([], "unknown_provider")
-    assert "g4f provider NoSuchProvider: g4f has no provider named NoSuchProvider" in str(error)
-    assert "g4f provider NorThisOne: g4f has no provider named NorThisOne" in str(error)
-    assert upstream.exchanges == []
-
-
-async def test_once_text_has_flowed_a_failure_ends_the_answer_without_trying_the_next(upstream):
-    upstream.will_answer(Script(chunks=["Half", " of it"], fault="malformed"))
-
-    deltas, error = await answer(ask(f"{upstream.base_url},{upstream.base_url}"))
-
-    assert deltas == ["Half", " of it"]
-    assert error.code == "malformed"
-    assert len(upstream.exchanges) == 1
-
-
 # -- both clients: what the model receives, and what comes back ----------------------------
-
-
-@dataclass
-class Answered:
-    pieces: list[Piece]
-    stream: AnswerStream | AsyncAnswerStream
-    error: CompletionError | None
-
-    @property
-    def text(self) -> str:
-        return "".join(piece.text for piece in self.pieces if not piece.reasoning)
-
-    @property
-    def thinking(self) -> str:
-        return "".join(piece.text for piece in self.pieces if piece.reasoning)
-
-
-def answered(client: str, messages: list[dict[str, str]], backend: Backend) -> Answered:
-    """Everything one client's stream yields, and how it ended."""
-    if client == "sync":
-        stream: AnswerStream | AsyncAnswerStream = stream_answer(messages, backend)
-        pieces: list[Piece] = []
-        try:
-            pieces.extend(stream)
-        except CompletionError as error:
-            return Answered(pieces, stream, error)
-        return Answered(pieces, stream, None)
-
-    async def collect() -> Answered:
-        stream = astream_answer(messages, backend)
-        pieces: list[Piece] = []
-        try:
-            async for piece in stream:
-                pieces.append(piece)
-        except CompletionError as error:
-            return Answered(pieces, stream, error)
-        return Answered(pieces, stream, None)
-
-    return asyncio.run(collect())
 
 
 @pytest.fixture(params=["sync", "async"])
 def client(request) -> str:
     return request.param
-
-
-def endpoint(upstream: Upstream) -> Backend:
-    return Backend(model="gpt-4", base_url=upstream.base_url)
 
 
 CONVERSATIONS = {
@@ -327,15 +251,3 @@ def test_an_answer_that_only_thought_is_empty(upstream, client):
 
     assert result.thinking == "Hmm."
     assert result.error.code == "empty_answer"
-
-
-def test_a_connection_lost_before_any_text_says_the_answer_never_began(upstream, client):
-    upstream.will_answer(Script(chunks=[], fault="drop"))
-
-    result = answered(client, QUESTION, endpoint(upstream))
-
-    assert result.pieces == []
-    assert (result.error.code, result.error.cause) == (
-        "connection_lost",
-        "the connection was lost before the answer began",
-    )
