@@ -6,6 +6,7 @@ backend and says what happened; the text already streamed stays streamed.
 
 import asyncio
 import copy
+import socket
 
 import pytest
 
@@ -16,11 +17,9 @@ from chat.upstream.completions import (
     astream_answer,
 )
 from chat.upstream.errors import CompletionError
-from tests.support.answers import answered, endpoint
+from tests.support.answers import QUESTION, answered, endpoint
 from tests.support.faults import FAULTS, closed_port_url
 from tests.support.upstream import REASONING_WAYS, Script, Upstream
-
-QUESTION = [{"role": "user", "content": "Will this work?"}]
 
 
 async def answer(
@@ -251,3 +250,22 @@ def test_an_answer_that_only_thought_is_empty(upstream, client):
 
     assert result.thinking == "Hmm."
     assert result.error.code == "empty_answer"
+
+
+@pytest.fixture
+def no_internet(monkeypatch):
+    """No host name resolves, as on a machine with no network."""
+
+    def unresolvable(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unresolvable)
+
+
+@pytest.mark.usefixtures("no_internet")
+def test_with_no_backend_named_and_no_internet_the_error_says_what_to_do(client):
+    result = answered(client, QUESTION, Backend(model="gpt-4"))
+
+    assert result.error.code == "unreachable"
+    assert "g4f could not fetch its list of providers from g4f.dev" in str(result.error)
+    assert "STREAMDEMO_BASE_URL" in str(result.error)
