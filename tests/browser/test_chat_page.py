@@ -47,6 +47,7 @@ def test_live_stats_name_the_backend_and_the_pace_then_the_totals(chat, upstream
     upstream.release(2)
     expect(stats).to_contain_text("total")
     expect(stats).to_contain_text("5 in + 3 out tokens")
+    expect(stats).not_to_contain_text("≈")
 
 
 def test_the_model_picked_on_the_page_is_the_one_asked_upstream(chat, upstream):

@@ -31,6 +31,6 @@ export class ReplyTiming {
   // over the time those pieces really took, and the rate falls while nothing arrives.
   rate(pieces) {
     const seconds = (this.sinceFirstMs ?? 0) / 1000;
-    return seconds > 0 ? pieces / seconds : null;
+    return pieces > 0 && seconds > 0 ? pieces / seconds : null;
   }
 }
