@@ -85,9 +85,7 @@ def test_a_token_count_the_backend_did_not_send_is_shown_as_an_estimate(chat, up
     expect(last_turn(chat).locator(".stats")).to_contain_text(estimate)
 
 
-def test_an_answer_that_never_began_says_so_keeps_who_was_asked_and_offers_no_copy(
-    chat, upstream
-):
+def test_an_answer_that_never_began_says_so_keeps_who_was_asked_and_offers_no_copy(chat, upstream):
     upstream.will_answer(Script(fault="http_500"))
 
     ask(chat, "Will this fail?")

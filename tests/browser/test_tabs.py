@@ -28,9 +28,7 @@ def done(page: Page) -> None:
     expect(last_turn(page)).to_have_attribute("data-status", "done")
 
 
-def test_a_second_tab_shows_answers_asked_in_the_first_live_and_their_regenerations(
-    chat, upstream
-):
+def test_a_second_tab_shows_answers_asked_in_the_first_live_and_their_regenerations(chat, upstream):
     upstream.will_answer(
         Script(chunks=["First."]),
         Script(chunks=["Live", " from", " the", " first", " tab."], gated=True),
@@ -103,9 +101,7 @@ def test_a_regenerate_from_a_tab_that_missed_a_newer_question_replaces_nothing(p
     expect(other.locator("#log .answer")).to_have_text(["Answer one.", "Answer two."])
 
 
-def test_a_question_asked_while_another_tab_is_answered_is_kept_and_the_reason_said(
-    page, upstream
-):
+def test_a_question_asked_while_another_tab_is_answered_is_kept_and_the_reason_said(page, upstream):
     tap = SocketTap(page)
     page.goto("/")
     connected(page)
