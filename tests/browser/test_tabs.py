@@ -31,7 +31,7 @@ def done(page: Page) -> None:
 def test_a_second_tab_shows_answers_asked_in_the_first_live_and_their_regenerations(chat, upstream):
     upstream.will_answer(
         Script(chunks=["First."]),
-        Script(chunks=["Live", " from", " the", " first", " tab."], gated=True),
+        Script(chunks=["**Live**", " from", " the", " first", " tab."], gated=True),
         Script(chunks=["Asked", " again."]),
     )
     ask(chat, "One?")
@@ -51,6 +51,7 @@ def test_a_second_tab_shows_answers_asked_in_the_first_live_and_their_regenerati
         expect(turn.locator(".answer")).to_have_text(shown)
     upstream.release()
     done(second)
+    expect(turn.locator(".rendered strong")).to_have_text("Live")  # rendered as in the first tab
     expect(second.locator("#log .question")).to_have_text(["One?", "Two?"])
 
     chat.get_by_role("button", name="Regenerate").click()

@@ -66,11 +66,12 @@ export class Replies {
     }
     // A socket shows the conversation it asked or resumed in, and from then on hears of the
     // answers other tabs ask there. Resuming the last answer, ended, says so at the cost of
-    // its start and final frames.
+    // its start and final frames (and one rendering: a resume without one would have the
+    // socket follow the other tabs' answers unrendered too).
     const last = this.turns.last();
     if (!this.pending && last?.dataset.reply && last.dataset.status !== "streaming") {
       this.shownOnly.add(last.dataset.reply);
-      return { type: "resume", reply: last.dataset.reply, after: HAS_EVERYTHING, render: false };
+      return { type: "resume", reply: last.dataset.reply, after: HAS_EVERYTHING };
     }
     return null;
   }
