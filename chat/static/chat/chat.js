@@ -79,7 +79,8 @@ const onFrame = frameHandlers({
   onConflict: () => refreshLog({ conversation, turns, replies, connection }).then(() => controls.update()),
 });
 
-// The sidebar first: an Escape that closes it is not also one that stops an answer.
+// The sidebar hears Escape on the document, before the window's listener that stops an answer,
+// and marks the key taken: an Escape that closes the sidebar stops nothing.
 installSidebar(byId("menu"));
 installActions({
   form: byId("ask"),
