@@ -35,26 +35,32 @@ def export(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 def _page(request: HttpRequest, current: Conversation | None) -> HttpResponse:
     turns = list(current.turns.all()) if current else []
     last = turns[-1] if turns else None
+    # The latest question went to the model without this many of the oldest turns before it.
+    left_out = last.left_out if last else 0
     context = {
         "conversation": current,
         "conversations": list_conversations(_session_key(request)),
-        "turns": [_shown(turn) for turn in turns],
+        "turns": [_shown(turn, left_out=index < left_out) for index, turn in enumerate(turns)],
         # The page follows a reply still being written, from its first delta.
         "resume_reply": last.reply_id if last and last.status == Turn.Status.STREAMING else "",
         "models": settings.STREAMDEMO_MODELS,
         "default_model": settings.STREAMDEMO_MODEL,
         "providers": settings.STREAMDEMO_PROVIDERS,
         "default_provider": settings.STREAMDEMO_PROVIDER or "",
+        # The page checks a question's length before sending it, by the server's own limit.
+        "max_question_chars": settings.STREAMDEMO_MAX_QUESTION_CHARS,
     }
     return render(request, "chat/page.html", context)
 
 
-def _shown(turn: Turn) -> dict[str, object]:
+def _shown(turn: Turn, *, left_out: bool) -> dict[str, object]:
+    facts = {**(turn.stats or {}), "usage": turn.usage, "usage_reported": turn.usage_reported}
     return {
         "turn": turn,
         "html": render_markdown(turn.answer),
         # What the stats line under the answer shows, as a final frame would tell it.
-        "stats": json.dumps({**(turn.stats or {}), "usage": turn.usage}),
+        "stats": json.dumps(facts),
+        "left_out": left_out,
     }
 
 

@@ -106,7 +106,7 @@ def test_the_stats_of_an_answer_reach_the_page(client, session_key):
     assert 'data-provider="Custom"' in page
     # PostgreSQL's jsonb keeps its own key order: compare what the page's script will parse.
     shown = re.search(r'class="stats" data-stats="([^"]*)"', page)[1]
-    assert json.loads(html.unescape(shown)) == {**stats, "usage": usage}
+    assert json.loads(html.unescape(shown)) == {**stats, "usage": usage, "usage_reported": False}
 
 
 def test_a_page_opened_while_the_last_answer_streams_carries_the_reply_to_follow(
@@ -184,3 +184,67 @@ def test_a_conversation_exports_as_a_markdown_download(client, session_key):
     assert response["Content-Disposition"] == 'attachment; filename="sky-colour.md"'
     assert response.content.decode().startswith("# Sky colour?\n")
     assert "**Blue**." in response.content.decode()
+
+
+def test_the_page_knows_the_longest_question_the_server_accepts(client, settings):
+    settings.STREAMDEMO_MAX_QUESTION_CHARS = 1234
+
+    page = client.get("/").content.decode()
+
+    assert 'data-max-question-chars="1234"' in page
+
+
+def turn_articles(page):
+    """The opening tags of the page's turns, without the empty one its script copies."""
+    log = page.split('id="turn-template"')[0]
+    return re.findall(r'<article class="turn"[^>]*>', log)
+
+
+def test_the_turns_the_latest_question_went_without_are_marked(client, session_key):
+    conversation = conversation_of(
+        session_key,
+        {"question": "One?", "answer": "1", "status": "done"},
+        {"question": "Two?", "answer": "2", "status": "done", "left_out": 0},
+        {"question": "Three?", "answer": "3", "status": "done", "left_out": 1},
+    )
+
+    page = client.get(f"/c/{conversation.id}/").content.decode()
+
+    marked = ["data-left-out" in article for article in turn_articles(page)]
+    assert marked == [True, False, False]
+
+
+def test_a_turns_thinking_is_shown_as_text_above_its_answer(client, session_key):
+    conversation = conversation_of(
+        session_key,
+        {
+            "question": "Think?",
+            "reasoning": "Maybe <b>this</b>.",
+            "answer": "Yes.",
+            "status": "done",
+            "stats": {"thinking_ms": 2500},
+        },
+        {"question": "Quick?", "answer": "No.", "status": "done"},
+    )
+
+    page = client.get(f"/c/{conversation.id}/").content.decode()
+
+    first, second = page.split('<article class="turn"')[1:3]
+    assert '<details class="thinking">' in first
+    assert "Maybe &lt;b&gt;this&lt;/b&gt;." in first
+    assert first.index("Maybe") < first.index("Yes.")
+    assert '<details class="thinking" hidden>' in second
+
+
+def test_an_answer_with_no_text_offers_nothing_to_copy(client, session_key):
+    conversation = conversation_of(
+        session_key,
+        {"question": "Fail?", "status": "failed", "error": "upstream exploded"},
+        {"question": "Work?", "answer": "Yes.", "status": "done"},
+    )
+
+    page = client.get(f"/c/{conversation.id}/").content.decode()
+
+    log = page.split('id="turn-template"')[0]
+    buttons = re.findall(r'<button class="copy-answer"[^>]*>', log)
+    assert ["hidden" in button for button in buttons] == [True, False]

@@ -150,6 +150,8 @@ class _Renderer:
         self.reply = reply
         self.send = send
         self.parts: list[str] = []
+        # The seq of the last part: thinking pieces share the sequence but are not rendered.
+        self.last_seq = -1
         self.sent_upto = -1
         self.sent_at = 0.0
         self.took = 0.0
@@ -159,6 +161,7 @@ class _Renderer:
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
+        self.last_seq = delta.seq
         self.unrendered.set()
 
     def due_in(self) -> float | None:
@@ -192,7 +195,7 @@ class _Renderer:
                 await self._render()
 
     async def _render(self) -> None:
-        upto = len(self.parts) - 1
+        upto, seq = len(self.parts) - 1, self.last_seq
         text = "".join(self.parts)
         began = time.monotonic()
         # Long answers render off the event loop, so other sockets keep streaming meanwhile.
@@ -203,4 +206,4 @@ class _Renderer:
         )
         self.sent_upto, self.sent_at = upto, time.monotonic()
         self.took = self.sent_at - began
-        await self.send(protocol.html(self.reply, upto, markup))
+        await self.send(protocol.html(self.reply, seq, markup))

@@ -49,17 +49,16 @@ def browser_type_launch_args(browser_type_launch_args, pytestconfig):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
-def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
-    """daphne serving the app as in production: DEBUG off, static files collected, own SQLite."""
-    folder = tmp_path_factory.mktemp("app")
-    env = {
+def app_env(folder: Path, upstream_base_url: str) -> dict[str, str]:
+    """The environment of a daphne serving the app as in production: DEBUG off, static files
+    collected into `folder`, its own SQLite there, answers from the test upstream."""
+    return {
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "browser-tests-secret-key-" + "x" * 40,
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(folder / "static"),
         "REDIS_URL": "",
-        "STREAMDEMO_BASE_URL": upstream_server.base_url,
+        "STREAMDEMO_BASE_URL": upstream_base_url,
         "STREAMDEMO_PROVIDER": "",
         "STREAMDEMO_API_KEY": "",
         "STREAMDEMO_MODEL": "gpt-4",
@@ -67,10 +66,22 @@ def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
         # Offered in the picker; g4f has no provider of that name, so choosing it fails at once.
         "STREAMDEMO_PROVIDERS": "NoSuchProvider",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Small enough for a test to outgrow in three turns, large enough for every other.
+        "STREAMDEMO_CONTEXT_CHARS": "2000",
     }
-    server = Daphne(env)
+
+
+def prepare(server: Daphne) -> Daphne:
+    """Create the server's tables and collect its static files."""
     migrate(server.env)
     manage_checked("collectstatic", "--noinput", "--verbosity", "0", env=server.env)
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(upstream_server, tmp_path_factory) -> Iterator[Daphne]:
+    """daphne serving the app for every browser test."""
+    server = prepare(Daphne(app_env(tmp_path_factory.mktemp("app"), upstream_server.base_url)))
     server.start()
     yield server
     server.stop()

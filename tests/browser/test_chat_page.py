@@ -2,6 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.actions import ask, last_turn
+from tests.browser.sockets import SocketTap
 from tests.support.upstream import Script
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,7 @@ def test_live_stats_name_the_backend_and_the_pace_then_the_totals(chat, upstream
     upstream.release(2)
     expect(stats).to_contain_text("total")
     expect(stats).to_contain_text("5 in + 3 out tokens")
+    expect(stats).not_to_contain_text("≈")
 
 
 def test_the_model_picked_on_the_page_is_the_one_asked_upstream(chat, upstream):
@@ -199,3 +201,118 @@ def test_the_view_follows_the_answer_until_the_reader_scrolls_up(chat, upstream)
 BELOW_VIEW = (
     "(log => log.scrollHeight - log.scrollTop - log.clientHeight)(document.getElementById('log'))"
 )
+
+
+def test_escape_stops_the_answer_being_written(chat, upstream):
+    upstream.will_answer(Script(chunks=["Stop", " me", " now"], gated=True))
+    ask(chat, "Go on")
+    upstream.release()
+    turn = last_turn(chat)
+    expect(turn.locator(".answer")).to_have_text("Stop me")
+
+    chat.keyboard.press("Escape")
+
+    expect(turn).to_have_attribute("data-status", "stopped")
+    expect(turn.locator(".answer")).to_have_text("Stop me")
+    assert upstream.exchanges[0].closed.wait(10)
+
+
+def test_the_last_question_can_be_edited_and_sent_again_in_place_of_its_turn(chat, upstream):
+    upstream.will_answer(
+        Script(chunks=["Blue."]), Script(chunks=["Paris."]), Script(chunks=["Rome."])
+    )
+    ask(chat, "Sky colour?")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    ask(chat, "Capital of France?")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    box = chat.get_by_label("Your question")
+    # Up in the empty box brings the last question back to edit; Escape gives the edit up.
+    box.press("ArrowUp")
+    expect(box).to_have_value("Capital of France?")
+    box.press("Escape")
+    expect(box).to_have_value("")
+    expect(chat.get_by_role("button", name="Edit question")).to_have_count(1)
+
+    last_turn(chat).get_by_role("button", name="Edit question").click()
+    expect(box).to_have_value("Capital of France?")
+    box.fill("Capital of Italy?")
+    box.press("Enter")
+
+    expect(last_turn(chat).locator(".answer")).to_have_text("Rome.")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    expect(chat.locator("#log .question")).to_have_text(["Sky colour?", "Capital of Italy?"])
+    expect(box).to_have_value("")
+    assert upstream.exchanges[2].messages == [
+        {"role": "user", "content": "Sky colour?"},
+        {"role": "assistant", "content": "Blue."},
+        {"role": "user", "content": "Capital of Italy?"},
+    ]
+    chat.reload()
+    expect(chat.locator("#log .question")).to_have_text(["Sky colour?", "Capital of Italy?"])
+
+
+def test_a_question_over_the_servers_limit_is_not_sent_and_stays_in_the_box(chat, upstream):
+    question = "x" * 16_001
+    box = chat.get_by_label("Your question")
+    box.fill(question)
+
+    box.press("Enter")
+
+    expect(chat.get_by_role("alert")).to_contain_text("16,001 characters long; the limit is 16,000")
+    expect(box).to_have_value(question)
+    expect(chat.locator("#log .turn")).to_have_count(0)
+    assert upstream.exchanges == []
+
+
+# Where the character `mark` is drawn, and whether it is inside a code block.
+WHERE = """(answer, mark) => {
+  const walker = document.createTreeWalker(answer, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const at = walker.currentNode.data.indexOf(mark);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(walker.currentNode, at);
+    range.setEnd(walker.currentNode, at + 1);
+    const box = range.getBoundingClientRect();
+    const inCode = Boolean(walker.currentNode.parentElement.closest("pre code"));
+    return { top: Math.round(box.top), left: Math.round(box.left), inCode };
+  }
+  return null;
+}"""
+
+
+def test_the_line_being_written_stays_in_its_code_block_where_the_next_rendering_puts_it(
+    page, upstream
+):
+    tap = SocketTap(page)
+    page.goto("/")
+    page.locator("#status[data-state='connected']").wait_for()
+    upstream.will_answer(
+        Script(
+            chunks=["```python\n", "def add(a, b):\n", "    return a", " + b", "\n```\n"],
+            gated=True,
+        )
+    )
+    ask(page, "Some code")
+    upstream.release(2)
+    turn = last_turn(page)
+    answer, tail = turn.locator(".answer"), turn.locator(".tail")
+    expect(turn.locator("pre code")).to_contain_text("return a")
+    expect(tail).to_have_text("")  # all of it rendered so far
+    tap.hold("html")
+
+    upstream.release()
+
+    expect(tail).to_have_text("+ b")
+    before = answer.evaluate(WHERE, "+")
+    line = answer.evaluate(WHERE, "r")  # of "return"
+    assert before["inCode"]
+    assert before["top"] == line["top"]  # on the line it continues, not on one of its own
+    assert before["left"] > line["left"]
+    # The cursor is drawn right after the tail, in the block.
+    assert tail.evaluate("t => getComputedStyle(t, '::after').display") == "inline-block"
+    tap.let_through()
+    expect(tail).to_have_text("")
+    assert answer.evaluate(WHERE, "+") == before
+    upstream.release(2)
+    expect(turn).to_have_attribute("data-status", "done")

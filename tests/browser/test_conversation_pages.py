@@ -140,3 +140,26 @@ def test_another_browser_cannot_open_the_conversation(chat, upstream, browser):
     expect(stranger.get_by_text("Private.")).to_have_count(0)
     expect(stranger.get_by_text("belongs to another browser")).to_be_visible()
     stranger.context.close()
+
+
+def test_turns_left_out_of_the_models_context_are_marked_live_and_after_a_reload(chat, upstream):
+    # 1,200 characters: two such turns outgrow the 2,000 the test server gives the context.
+    long = "word " * 240
+    upstream.will_answer(Script(chunks=[long]), Script(chunks=[long]), Script(chunks=["Short."]))
+    ask(chat, "First?")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    ask(chat, "Second?")
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    turns = chat.locator("#log .turn")
+    expect(turns.nth(0)).not_to_have_attribute("data-left-out", "")
+
+    ask(chat, "Third?")
+
+    expect(last_turn(chat)).to_have_attribute("data-status", "done")
+    for _ in range(2):  # live, then as the server shows it
+        expect(turns.nth(0)).to_have_attribute("data-left-out", "")
+        expect(turns.nth(0).get_by_text("Left out of what the model received")).to_be_visible()
+        expect(turns.nth(1).get_by_text("Left out of what the model received")).to_be_hidden()
+        expect(turns.nth(2)).not_to_have_attribute("data-left-out", "")
+        chat.reload()
+    assert upstream.exchanges[2].messages[0] == {"role": "user", "content": "Second?"}

@@ -110,3 +110,35 @@ def test_the_controls_are_reachable_with_the_keyboard(chat, upstream):
         reached.add(chat.evaluate("(el => el.id || el.textContent)(document.activeElement)"))
 
     assert {"question", "model", "regenerate", "send", "Copy answer", "+ New chat"} <= reached
+
+
+def test_at_375_pixels_a_wide_table_scrolls_sideways_and_breaks_no_word(page, upstream):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/")
+    page.locator("#status[data-state='connected']").wait_for()
+    words = ["neighbourhood", "extraordinary", "understanding", "international", "colourfulness"]
+    upstream.will_answer(
+        Script(
+            chunks=[
+                "| " + " | ".join(words) + " |\n",
+                "|---" * len(words) + "|\n",
+                "| a | b | c | d | e |\n",
+            ]
+        )
+    )
+
+    ask(page, "A wide table")
+
+    table = last_turn(page).locator("table")
+    expect(table).to_be_visible()
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")
+    for cell in table.locator("th").all():
+        lines = cell.evaluate(
+            """th => { const range = document.createRange(); range.selectNodeContents(th);
+                     return range.getClientRects().length; }"""
+        )
+        assert lines == 1, cell.text_content()
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0

@@ -108,6 +108,26 @@ async def test_html_frames_carry_the_rendered_answer_up_to_a_seq_before_the_fina
     assert [f["type"] for f in frames[-2:]] == ["html", "done"]
 
 
+async def test_html_frames_name_the_seq_of_the_answer_after_thinking_pieces():
+    log, reply = await opened_log()
+    await log.append(reply, Delta(0, "Hmm.", reasoning=True))
+    await log.append(reply, Delta(1, " Yes.", reasoning=True))
+    await log.append(reply, Delta(2, "**Sure**"))
+    await log.close(reply, Ending(status="done", text="**Sure**", model="m"))
+    frames = []
+
+    async def send(frame):
+        frames.append(frame)
+
+    await Follower(log, reply, -1, True, send).run()
+
+    # The thinking and the answer share one sequence: the rendering covers the answer to seq 2.
+    last = [f for f in frames if f["type"] == "html"][-1]
+    assert last["upto"] == 2
+    assert "<strong>Sure</strong>" in last["html"]
+    assert "Hmm" not in last["html"]
+
+
 async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settings):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.05
     log, reply = await opened_log()

@@ -24,10 +24,11 @@ def migrate(env: Mapping[str, str]) -> None:
 class Daphne:
     """`daphne` on a free port of 127.0.0.1, with the environment given; stop() ends it."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], port: int = 0) -> None:
         self.env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", **env}
         self.process: subprocess.Popen[str] | None = None
-        self.port = 0
+        # 0: a free port; a port of a server stopped just now, to serve its clients again.
+        self.port = port
         self.output: list[str] = []
 
     @property
@@ -36,7 +37,7 @@ class Daphne:
 
     def start(self) -> Daphne:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", APPLICATION],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APPLICATION],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

@@ -1,60 +1,99 @@
-// What the user does: ask (Send, or Enter in the box), stop, regenerate, and the copy buttons.
+// What the user does: ask (Send, or Enter in the box), stop (the button, or Escape), regenerate,
+// edit the last question, and the copy buttons.
 import { copyText } from "./clipboard.js";
 
 export function installActions({
   form, question, stopButton, regenerateButton, log, pickers, // what the user works
-  connection, replies, turns, conversation, controls, autoscroll, // what the actions use
+  connection, replies, turns, conversation, controls, autoscroll, editing, maxQuestionChars,
 }) {
-  function ask({ text, regenerate = false }) {
-    if (!text.trim()) return;
+  // `replaces`: the turn this question takes the place of (Regenerate, or an edited question).
+  // Returns whether the question was sent.
+  function ask({ text, replaces = null }) {
+    if (!text.trim()) return false;
+    const length = [...text].length; // in characters, as the server counts them
+    if (length > maxQuestionChars) {
+      controls.showError(
+        `Your question is ${length.toLocaleString("en")} characters long; the limit is `
+        + `${maxQuestionChars.toLocaleString("en")}. It stays in the box to shorten.`,
+      );
+      return false;
+    }
     if (replies.busy) {
       controls.showError("An answer is still being written: stop it or wait for it.");
-      return;
+      return false;
     }
     if (!connection.open) {
       controls.showError("Not connected: your question stays in the box until you send it again.");
-      return;
+      return false;
     }
     controls.showError("");
     const frame = { type: "ask", question: text, reply: newReplyId() };
     if (conversation.id) frame.conversation = conversation.id;
     if (pickers.model?.value) frame.model = pickers.model.value;
     if (pickers.provider?.value) frame.provider = pickers.provider.value;
-    let replaces = null;
-    if (regenerate) {
+    if (replaces) {
       // Named, so that the server can refuse it if another tab has asked since this one looked.
-      replaces = turns.last();
       frame.regenerate = replaces.dataset.reply;
       replaces.dataset.replacing = "true";
     }
     autoscroll.follow = true;
     replies.asked(turns.add(text), frame, replaces);
     connection.send(frame);
-    if (!regenerate) question.value = "";
     controls.update();
+    return true;
   }
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    ask({ text: question.value });
-  });
-  question.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      ask({ text: question.value });
+  function askFromBox() {
+    const replaces = editing.active ? editing.turn : null;
+    if (ask({ text: question.value, replaces })) {
+      question.value = "";
+      editing.end();
     }
-  });
-  stopButton.addEventListener("click", () => {
+  }
+
+  function stop() {
     const reply = replies.current;
     if (reply && !connection.send({ type: "stop", reply: reply.id })) {
       controls.showError(
         "Not connected: the answer cannot be stopped until the connection is back.",
       );
     }
+  }
+
+  function editLast() {
+    const last = turns.last();
+    if (last && !last.querySelector(".edit-question").hidden) editing.start(last);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    askFromBox();
   });
+  question.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      askFromBox();
+    } else if (event.key === "ArrowUp" && !question.value && !event.isComposing) {
+      event.preventDefault(); // an empty box: Up brings the last question back to edit
+      editLast();
+    }
+  });
+  // Escape that nothing else took (the sidebar closes first): stop the answer being written,
+  // or else give up an edit.
+  window.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (replies.current) {
+      stop();
+    } else if (editing.active) {
+      editing.cancel();
+    }
+  });
+  stopButton.addEventListener("click", stop);
   regenerateButton.addEventListener("click", () => {
     const last = turns.last();
-    if (last) ask({ text: last.querySelector(".question").textContent, regenerate: true });
+    if (last && ask({ text: last.querySelector(".question").textContent, replaces: last })) {
+      editing.cancel();
+    }
   });
   log.addEventListener("click", (event) => {
     const button = event.target.closest("button");
@@ -64,6 +103,8 @@ export function installActions({
       const turn = button.closest(".turn");
       const reply = replies.get(turn.dataset.reply);
       copyText(button, reply ? reply.text : turn.querySelector(".answer").dataset.raw);
+    } else if (button?.classList.contains("edit-question")) {
+      editLast();
     }
   });
 }

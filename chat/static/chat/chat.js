@@ -5,8 +5,10 @@ import { Autoscroll } from "./autoscroll.js";
 import { Connection } from "./connection.js";
 import { Controls } from "./controls.js";
 import { Conversation, installSidebar } from "./conversation_nav.js";
+import { Editing } from "./editing.js";
 import { frameHandlers } from "./frames.js";
 import { LiveRefresh } from "./live_refresh.js";
+import { refreshLog } from "./log_refresh.js";
 import { Replies } from "./replies.js";
 import { Turns } from "./turns.js";
 
@@ -32,6 +34,7 @@ const replies = new Replies({
   openedMidAnswer: resumeId ? turns.withReply(resumeId) : null,
 });
 const liveRefresh = new LiveRefresh({ replies, autoscroll });
+const editing = new Editing({ question, banner: byId("editing"), cancelButton: byId("cancel-edit") });
 
 // The socket calls back only once connect() runs, below, when all it calls back into exists.
 const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -41,7 +44,7 @@ const connection = new Connection({
     const resume = replies.resumeFrame();
     if (resume) connection.send(resume);
   },
-  onFrame: (frame) => handlers[frame.type]?.(frame),
+  onFrame: (frame) => onFrame(frame),
   onClose: () => {
     replies.connectionLost();
     controls.update();
@@ -65,15 +68,20 @@ const controls = new Controls({
   connection,
 });
 
-const handlers = frameHandlers({
+const onFrame = frameHandlers({
   replies,
+  turns,
   conversation,
   controls,
   liveRefresh,
   autoscroll,
   announce: byId("announce"),
+  onConflict: () => refreshLog({ conversation, turns, replies, connection }).then(() => controls.update()),
 });
 
+// The sidebar hears Escape on the document, before the window's listener that stops an answer,
+// and marks the key taken: an Escape that closes the sidebar stops nothing.
+installSidebar(byId("menu"));
 installActions({
   form: byId("ask"),
   question,
@@ -87,8 +95,9 @@ installActions({
   conversation,
   controls,
   autoscroll,
+  editing,
+  maxQuestionChars: Number(chat.dataset.maxQuestionChars) || Infinity,
 });
-installSidebar(byId("menu"));
 window.addEventListener("online", () => connection.reconnectNow());
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") connection.reconnectNow();

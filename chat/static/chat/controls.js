@@ -14,8 +14,12 @@ export class Controls {
     const busy = this.replies.busy;
     const last = this.turns.last();
     this.stopButton.disabled = !this.replies.current;
-    this.regenerateButton.disabled = busy || !this.connection.open || !this.conversation.id
-      || !last || last.dataset.status === "unsent";
+    const canReplace = !busy && this.connection.open && Boolean(this.conversation.id) && Boolean(last);
+    this.regenerateButton.disabled = !canReplace;
+    // Only the last question can be edited and sent again, and only when it could be regenerated.
+    for (const turn of this.turns.all()) {
+      turn.querySelector(".edit-question").hidden = !(canReplace && turn === last);
+    }
     this.chat.classList.toggle("busy", busy);
   }
 
@@ -24,10 +28,9 @@ export class Controls {
     this.errorBox.hidden = !message;
   }
 
-  // A question the server never got goes back into an empty box, ready to send again; a
-  // regenerate has nothing to give back, its question is still on the page.
+  // A question the server never got goes back into an empty box, ready to send again.
   notSent({ ask, reason }) {
-    if (!ask.replaces && !this.question.value.trim()) this.question.value = ask.frame.question;
+    if (!this.question.value.trim()) this.question.value = ask.frame.question;
     this.showError(`Your question was not sent: ${reason}`);
     this.update();
   }

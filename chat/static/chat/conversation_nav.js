@@ -51,6 +51,7 @@ export function installSidebar(menu) {
   menu.addEventListener("click", () => setOpen(!sidebar.classList.contains("open")));
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && sidebar.classList.contains("open")) {
+      event.preventDefault(); // taken: the Escape that stops an answer waits for the next press
       setOpen(false);
       menu.focus();
     }

@@ -1,16 +1,26 @@
 // What each frame from the server does to the page (docs/protocol.md, "Server to client").
 import { outcomeOf } from "./outcome.js";
-import { showStats } from "./reply.js";
+import { showStats } from "./stats.js";
 import { setOutcome } from "./turns.js";
 
 export function frameHandlers({
-  replies, conversation, controls, liveRefresh, autoscroll, announce,
+  replies, turns, conversation, controls, liveRefresh, autoscroll, announce, onConflict,
 }) {
   function finish(reply, frame) {
     const { status, note } = outcomeOf(frame);
-    if (typeof frame.text === "string" && frame.text !== reply.text) reply.replaceText(frame.text);
-    reply.answer.dataset.raw = reply.text;
+    reply.ended(frame);
     setOutcome(reply.turn, status, note);
+    // Failed answers too keep who was asked and what is known of them.
+    const live = reply.liveStats();
+    showStats(reply.stats, {
+      provider: frame.provider ?? reply.provider,
+      model: frame.model ?? reply.model,
+      first_token_ms: live.first_token_ms,
+      ...(frame.stats ?? {}),
+      chunks_per_second: frame.stats?.chunks_per_second ?? live.chunks_per_second,
+      usage: frame.usage,
+      usage_reported: frame.usage_reported,
+    });
     // Screen readers hear that the answer ended, not every piece of it as it streams.
     announce.textContent = note || "The answer is complete.";
     replies.finished(reply);
@@ -18,25 +28,30 @@ export function frameHandlers({
     autoscroll.scrollIfFollowing();
   }
 
-  return {
+  function piece(frame, reasoning) {
+    const reply = replies.get(frame.reply);
+    if (!reply) return;
+    reply.addPiece(frame.seq, frame.content, { reasoning });
+    liveRefresh.queue(reply);
+  }
+
+  const handlers = {
     start(frame) {
       const reply = replies.started(frame);
       reply.model = frame.model;
       reply.provider = frame.provider;
       setOutcome(reply.turn, "streaming", "");
-      showStats(reply.stats, { model: frame.model, provider: frame.provider });
+      showStats(reply.stats, { model: frame.model, provider: frame.provider, ...reply.liveStats() });
       if (frame.conversation) {
         conversation.show(frame.conversation, frame.title);
       }
+      turns.markLeftOut(frame.left_out, reply.turn);
+      liveRefresh.watch();
       controls.update();
     },
 
-    delta(frame) {
-      const reply = replies.get(frame.reply);
-      if (!reply) return;
-      reply.addDelta(frame.seq, frame.content);
-      liveRefresh.queue(reply);
-    },
+    reasoning: (frame) => piece(frame, true),
+    delta: (frame) => piece(frame, false),
 
     html(frame) {
       const reply = replies.get(frame.reply);
@@ -47,32 +62,26 @@ export function frameHandlers({
 
     done(frame) {
       const reply = replies.get(frame.reply);
-      if (!reply) return;
-      finish(reply, frame);
-      const live = reply.liveStats();
-      showStats(reply.stats, {
-        provider: frame.provider ?? reply.provider,
-        model: frame.model ?? reply.model,
-        first_token_ms: live.first_token_ms,
-        total_ms: performance.now() - reply.startedAt,
-        ...(frame.stats ?? {}),
-        chunks_per_second: frame.stats?.chunks_per_second ?? live.chunks_per_second,
-        usage: frame.usage,
-      });
+      if (reply) finish(reply, frame);
     },
 
     error(frame) {
       const reply = frame.reply ? replies.get(frame.reply) : null;
       if (reply) {
         finish(reply, frame);
-        return;
-      }
-      const refused = replies.refused(frame);
-      if (refused) {
+      } else if (replies.refuses(frame)) {
+        const refused = replies.refused(frame);
         controls.notSent(refused);
-      } else {
+        // Another tab asked since this page looked: show what the conversation is now.
+        if (frame.code === "conflict") onConflict();
+      } else if (frame.reply == null) {
         controls.showError(frame.message);
       }
     },
+  };
+
+  // Frames that only repeat what the page shows are dropped here, whatever their type.
+  return (frame) => {
+    if (!replies.repeats(frame)) handlers[frame.type]?.(frame);
   };
 }

@@ -4,6 +4,9 @@
 import { Reply } from "./reply.js";
 import { setOutcome } from "./turns.js";
 
+// `after` for a resume that wants no piece again: the reply's text is all on the page already.
+const HAS_EVERYTHING = Number.MAX_SAFE_INTEGER;
+
 export class Replies {
   // `openedMidAnswer`: the turn of an answer the server was still writing when it sent the page.
   constructor({ turns, openedMidAnswer = null }) {
@@ -12,6 +15,9 @@ export class Replies {
     this.byId = new Map(); // reply id -> Reply
     this.current = null; // the Reply streaming now
     this.pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
+    // Replies resumed only so that the server knows this socket shows their conversation:
+    // their frames repeat what the page shows already.
+    this.shownOnly = new Set();
   }
 
   get busy() {
@@ -22,7 +28,8 @@ export class Replies {
     return this.byId.get(id);
   }
 
-  // `replaces`: the turn a regenerate takes the place of once its answer starts.
+  // `replaces`: the turn a regenerate or an edited question takes the place of once its
+  // answer starts.
   asked(turn, frame, replaces) {
     this.pending = { turn, frame, replaces };
   }
@@ -34,6 +41,11 @@ export class Replies {
     this.pending.dropped = true;
     const note = "Connection lost: checking whether the question arrived…";
     setOutcome(this.pending.turn, "streaming", note);
+  }
+
+  // The turn of a reply still being written that this page should follow from its start.
+  follow(turn) {
+    this.openedMidAnswer = turn;
   }
 
   // The frame to send once the socket is open, or null.
@@ -48,9 +60,27 @@ export class Replies {
       this.current = this.track(new Reply(turn.dataset.reply, turn));
     }
     const reply = this.current;
-    if (!reply) return null;
-    reply.resumeFrom = reply.lastSeq;
-    return { type: "resume", reply: reply.id, after: reply.lastSeq };
+    if (reply) {
+      reply.resumeFrom = reply.lastSeq;
+      return { type: "resume", reply: reply.id, after: reply.lastSeq };
+    }
+    // A socket shows the conversation it asked or resumed in, and from then on hears of the
+    // answers other tabs ask there. Resuming the last answer, ended, says so at the cost of
+    // its start and final frames (and one rendering: a resume without one would have the
+    // socket follow the other tabs' answers unrendered too).
+    const last = this.turns.last();
+    if (!this.pending && last?.dataset.reply && last.dataset.status !== "streaming") {
+      this.shownOnly.add(last.dataset.reply);
+      return { type: "resume", reply: last.dataset.reply, after: HAS_EVERYTHING };
+    }
+    return null;
+  }
+
+  // Whether the frame only repeats what the page shows (see `shownOnly`).
+  repeats(frame) {
+    if (!this.shownOnly.has(frame.reply)) return false;
+    if (frame.type === "done" || frame.type === "error") this.shownOnly.delete(frame.reply);
+    return true;
   }
 
   // The reply a start frame begins or resumes, which becomes the current one.
@@ -58,16 +88,20 @@ export class Replies {
     let reply = this.get(frame.reply);
     if (reply) {
       if (reply.resumeFrom === -1) reply.restart();
-    } else if (this.pending) {
+    } else if (this.pending && this.pending.frame.reply === frame.reply) {
       reply = this.track(new Reply(frame.reply, this.pending.turn));
       this.pending.replaces?.remove();
       this.pending = null;
     } else {
       // Asked from another tab: a regenerated answer takes the place of the one it replaces.
       if (frame.replaces) this.turns.withReply(frame.replaces)?.remove();
-      reply = this.track(new Reply(frame.reply, this.turns.add(frame.question ?? "")));
+      const turn = this.turns.add(frame.question ?? "");
+      // A question of this page still waiting to start comes after it, as on the server.
+      if (this.pending) this.turns.log.insertBefore(this.pending.turn, this.turns.emptyNote);
+      reply = this.track(new Reply(frame.reply, turn));
     }
     reply.resumeFrom = null;
+    reply.timing.started(frame.stats);
     this.current = reply;
     return reply;
   }
@@ -76,21 +110,22 @@ export class Replies {
     if (this.current === reply) this.current = null;
   }
 
-  // An error frame of no reply on the page answers the ask in flight: the question was not
-  // sent. Returns that ask and the reason, or null when no ask was in flight.
+  // Whether an error frame of no reply on the page answers the ask in flight.
+  refuses(frame) {
+    return Boolean(this.pending) && (frame.reply == null || frame.reply === this.pending.frame.reply);
+  }
+
+  // The ask in flight was refused: its turn goes, and what it would have replaced stays.
+  // Returns that ask and the reason.
   refused(frame) {
     const ask = this.pending;
-    if (!ask) return null;
     this.pending = null;
     const reason = ask.dropped && frame.code === "not_found"
       ? "the connection dropped before the question reached the server."
       : frame.message;
-    if (ask.replaces) {
-      ask.turn.remove();
-      delete ask.replaces.dataset.replacing;
-    } else {
-      setOutcome(ask.turn, "unsent", `Not sent: ${reason}`);
-    }
+    ask.turn.remove();
+    if (ask.replaces) delete ask.replaces.dataset.replacing;
+    if (!this.turns.last()) this.turns.emptyNote.hidden = false;
     return { ask, reason };
   }
 
