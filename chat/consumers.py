@@ -65,8 +65,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.ask(command)
             elif isinstance(command, protocol.Stop):
                 await self.stop(command)
-            else:
+            elif isinstance(command, protocol.Resume):
                 await self.resume(command)
+            else:
+                await self.watch(command)
         except Refusal as refusal:
             await self.send_frame(refusal.frame())
 
@@ -114,6 +116,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.show(str(turn.conversation_id))
                 return
         raise Refusal("not_found", "There is no such reply.", resume.reply)
+
+    async def watch(self, watch: protocol.Watch) -> None:
+        """Catch the socket up on the conversation's turns it lacks, then keep it in step."""
+        self.render = watch.render
+        try:
+            turns = await conversations.turns_after(
+                self.session_key(), watch.conversation, watch.after
+            )
+        except conversations.ConversationNotFound:
+            raise Refusal("not_found", "There is no such conversation.") from None
+        except conversations.Conflict:
+            raise Refusal(
+                "conflict", "This conversation has changed since this page showed it."
+            ) from None
+        replies = get_replies()
+        for turn in turns:
+            if turn.ending is None and await replies.log.info(turn.reply_id) is not None:
+                await self.follow(turn.reply_id, after=-1)  # still being written: the last
+            else:
+                ending = await conversations.ending_of(turn)
+                await replay_saved(turn, ending, -1, self.send_frame)
+        await self.show(watch.conversation)
+        await self.send_frame(protocol.watching(watch.conversation))
 
     async def follow(self, reply: str, after: int) -> None:
         await self.unfollow()

@@ -26,7 +26,8 @@ class ConversationNotFound(Exception):
 
 
 class Conflict(Exception):
-    """The turn to regenerate is no longer the conversation's last: another tab asked since."""
+    """The turn to regenerate is no longer the conversation's last: another tab asked since;
+    or a reply a client takes for the conversation's is no longer in it."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,25 @@ async def ending_of(turn: Turn) -> Ending:
     )
     await end_turn(turn.reply_id, ending)
     return ending
+
+
+async def turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[Turn]:
+    """The session's conversation's turns after the one of `reply_id` (all, without one).
+
+    `ConversationNotFound` for another session's or an unknown conversation, `Conflict` when
+    the reply is no longer one of its turns (another tab regenerated it).
+    """
+    return await sync_to_async(_turns_after)(session_key, conversation_id, reply_id)
+
+
+def _turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[Turn]:
+    turns = list(_owned(session_key, conversation_id).turns.select_related("conversation"))
+    if reply_id is None:
+        return turns
+    known = [turn.reply_id for turn in turns]
+    if reply_id not in known:
+        raise Conflict(reply_id)
+    return turns[known.index(reply_id) + 1 :]
 
 
 async def find_turn(reply_id: str) -> Turn | None:

@@ -70,6 +70,12 @@ STREAMING_NOTE = "Still being written…"
 RESTARTED = "The server restarted before this answer ended; all of its text so far is kept."
 WORKER_DIED = "The server answering this stopped before the answer ended; its text so far is kept."
 CRASHED = "The server stopped before this answer ended; the text it had saved is kept."
+# The same, for an answer of which nothing had come: there is no text to speak of keeping.
+_BEFORE_ANY_TEXT = {
+    RESTARTED: "The server restarted before this answer began.",
+    WORKER_DIED: "The server answering this stopped before the answer began.",
+    CRASHED: "The server stopped before this answer began.",
+}
 
 
 def interrupted(
@@ -89,5 +95,5 @@ def interrupted(
         model=model,
         provider=provider,
         error_code="interrupted",
-        error_message=message,
+        error_message=message if text else _BEFORE_ANY_TEXT.get(message, message),
     )

@@ -64,7 +64,17 @@ class Resume:
     render: bool = True
 
 
-Command = Ask | Stop | Resume
+@dataclass(frozen=True)
+class Watch:
+    """Show a conversation: hear of the replies asked in it from other sockets, and first get
+    those after `after` (the last reply the client has) that it does not have."""
+
+    conversation: str
+    after: str | None = None
+    render: bool = True
+
+
+Command = Ask | Stop | Resume | Watch
 
 
 def parse(text: str) -> Command:
@@ -82,8 +92,11 @@ def parse(text: str) -> Command:
         return Stop(_optional_text(frame, "reply"))
     if kind == "resume":
         return _resume(frame)
+    if kind == "watch":
+        return _watch(frame)
     raise ProtocolError(
-        "unknown_type", f'Unknown message type {kind!r}: expected "ask", "stop" or "resume".'
+        "unknown_type",
+        f'Unknown message type {kind!r}: expected "ask", "stop", "resume" or "watch".',
     )
 
 
@@ -150,6 +163,14 @@ def _resume(frame: dict[str, Any]) -> Resume:
     return Resume(reply, after, render=frame.get("render", True) is not False)
 
 
+def _watch(frame: dict[str, Any]) -> Watch:
+    conversation = _optional_text(frame, "conversation")
+    if conversation is None:
+        raise ProtocolError("invalid_watch", 'A watch needs the "conversation" to show.')
+    render = frame.get("render", True) is not False
+    return Watch(conversation, _reply_id(frame, "after"), render=render)
+
+
 def _optional_text(frame: dict[str, Any], key: str) -> str | None:
     value = frame.get(key)
     if value is None or value == "":
@@ -210,6 +231,11 @@ def final(reply: str, ending: Ending) -> dict[str, Any]:
     if ending.status == "failed":
         return {**error(reply, ending.error_code or "failed", ending.error_message or ""), **facts}
     return {"type": "done", "reply": reply, "finish_reason": ending.finish_reason, **facts}
+
+
+def watching(conversation: str) -> dict[str, Any]:
+    """The socket now shows the conversation: it has every turn, and will hear of new ones."""
+    return {"type": "watching", "conversation": conversation}
 
 
 def delta(reply: str, seq: int, content: str, *, reasoning: bool = False) -> dict[str, Any]:

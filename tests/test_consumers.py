@@ -2,6 +2,7 @@
 its limits and close codes, and replies resumed or stopped from another socket."""
 
 import asyncio
+import uuid
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -306,20 +307,22 @@ async def test_a_client_that_dropped_before_start_learns_by_resume_whether_its_a
     upstream,
 ):
     session = await new_session()
+    # Ids of this test's own: replies of other tests stay in the process's log.
+    sent, never_sent = uuid.uuid4().hex, uuid.uuid4().hex
     upstream.will_answer(Script(chunks=["arrived"], gated=True))
     first = await connect(session)
-    await ask(first, "did it arrive?", reply="a" * 32)
+    await ask(first, "did it arrive?", reply=sent)
     await first.disconnect()
 
     again = await connect(session)
-    await again.send_json_to({"type": "resume", "reply": "a" * 32, "after": -1, "render": False})
-    await again.send_json_to({"type": "resume", "reply": "b" * 32, "after": -1, "render": False})
+    await again.send_json_to({"type": "resume", "reply": sent, "after": -1, "render": False})
+    await again.send_json_to({"type": "resume", "reply": never_sent, "after": -1, "render": False})
     upstream.release()
     arrived = await receive_reply(again)
     lost = await receive(again)
 
     assert [f["type"] for f in arrived] == ["start", "delta", "done"]
-    assert (lost["code"], lost["reply"]) == ("not_found", "b" * 32)
+    assert (lost["code"], lost["reply"]) == ("not_found", never_sent)
     await again.disconnect()
 
 
@@ -580,3 +583,56 @@ async def test_a_usage_the_backend_did_not_count_is_marked_as_an_estimate(upstre
     assert estimated["usage"] is not None
     assert estimated["usage_reported"] is False
     await communicator.disconnect()
+
+
+async def test_a_watch_sends_the_turns_asked_since_then_shows_the_conversation(upstream):
+    session = await new_session()
+    asker = await connect(session)
+    first = await asked_in_a_new_conversation(asker, upstream)
+    await ask(asker, "Second?", conversation=first["conversation"])
+    second = await receive_reply(asker)
+    watcher = await connect(session)
+
+    await watcher.send_json_to(
+        {"type": "watch", "conversation": first["conversation"], "after": first["reply"]}
+    )
+    caught_up = await receive_reply(watcher)
+    watching = await receive(watcher)
+    await ask(asker, "Third?", conversation=first["conversation"])
+    third = (await receive_reply(watcher))[0]
+
+    assert caught_up[0]["reply"] == second[0]["reply"]
+    assert caught_up[-1] == second[-1]
+    assert watching == {"type": "watching", "conversation": first["conversation"]}
+    assert (third["type"], third["question"]) == ("start", "Third?")
+    await asker.disconnect()
+    await watcher.disconnect()
+
+
+async def test_a_watch_from_a_page_behind_its_conversation_is_told_so(upstream):
+    session = await new_session()
+    asker = await connect(session)
+    first = await asked_in_a_new_conversation(asker, upstream)
+    await ask(asker, "First?", conversation=first["conversation"], regenerate=first["reply"])
+    await receive_reply(asker)
+    behind = await connect(session)
+
+    await behind.send_json_to(
+        {"type": "watch", "conversation": first["conversation"], "after": first["reply"]}
+    )
+
+    refused = await receive(behind)
+    assert (refused["type"], refused["code"], refused["reply"]) == ("error", "conflict", None)
+    await asker.disconnect()
+    await behind.disconnect()
+
+
+async def test_another_sessions_conversation_cannot_be_watched(upstream):
+    first = await asked_in_a_new_conversation(await connect(await new_session()), upstream)
+    stranger = await connect(await new_session())
+
+    await stranger.send_json_to({"type": "watch", "conversation": first["conversation"]})
+
+    refused = await receive(stranger)
+    assert (refused["code"], refused["reply"]) == ("not_found", None)
+    await stranger.disconnect()

@@ -10,6 +10,7 @@ from chat.conversations import (
     find_turn,
     get_conversation,
     list_conversations,
+    turns_after,
 )
 from chat.endings import Ending
 from chat.models import Conversation, Turn
@@ -206,3 +207,20 @@ async def _sync(function, *args):
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(function)(*args)
+
+
+async def test_the_turns_after_a_reply_are_those_asked_since_it():
+    conversation_id, _ = await ask("First?", reply_id="r1")
+    await ask("Second?", reply_id="r2", conversation_id=conversation_id)
+    await ask("Third?", reply_id="r3", conversation_id=conversation_id)
+
+    after_first = await turns_after("alice", conversation_id, "r1")
+    everything = await turns_after("alice", conversation_id, None)
+
+    assert [turn.reply_id for turn in after_first] == ["r2", "r3"]
+    assert [turn.reply_id for turn in everything] == ["r1", "r2", "r3"]
+    assert await turns_after("alice", conversation_id, "r3") == []
+    with pytest.raises(Conflict):
+        await turns_after("alice", conversation_id, "gone")
+    with pytest.raises(ConversationNotFound):
+        await turns_after("bob", conversation_id, None)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chat.endings import RESTARTED, Ending, interrupted
+from chat.endings import CRASHED, RESTARTED, WORKER_DIED, Ending, interrupted
 
 BASE = {"text": "Half of it", "model": "gpt-4", "provider": "http://127.0.0.1:8080/v1"}
 
@@ -82,3 +82,12 @@ def test_only_an_answer_that_began_is_said_to_be_cut_off_or_kept(status, text, n
     )
 
     assert ending.note == note
+
+
+@pytest.mark.parametrize("message", [RESTARTED, WORKER_DIED, CRASHED])
+def test_a_server_lost_before_any_text_claims_no_text_was_kept(message):
+    ending = interrupted("", "gpt-4", None, message)
+
+    assert ending.note.startswith("No answer: The server")
+    assert ending.note.endswith("began.")
+    assert "kept" not in ending.note

@@ -3,7 +3,7 @@
 import pytest
 
 from chat.endings import Ending
-from chat.protocol import Ask, ProtocolError, Resume, Stop, final, parse
+from chat.protocol import Ask, ProtocolError, Resume, Stop, Watch, final, parse
 
 OTHER = "f" * 32
 REPLY = "0123456789abcdef0123456789abcdef"
@@ -35,6 +35,8 @@ def offered(settings):
         ('{"type": "ask", "question": "   "}', "empty_question"),
         ('{"type": "ask", "question": "hi", "model": "not-offered"}', "model_not_allowed"),
         ('{"type": "stop", "reply": 7}', "invalid_reply"),
+        ('{"type": "watch"}', "invalid_watch"),
+        ('{"type": "watch", "conversation": "c", "after": "not-hex"}', "invalid_after"),
         # A bare true would replace whatever turn is last, though another tab may have asked.
         ('{"type": "ask", "question": "hi", "regenerate": true}', "invalid_regenerate"),
         ('{"type": "ask", "question": "hi", "regenerate": "not-hex"}', "invalid_regenerate"),
@@ -80,6 +82,13 @@ def test_an_ask_with_only_a_question_takes_the_defaults():
     text = '{"type": "ask", "question": "Why?", "model": "", "regenerate": false, "render": 0}'
 
     assert parse(text) == Ask("Why?", regenerate=None, render=True)
+
+
+def test_a_watch_names_the_conversation_and_the_last_reply_the_client_has():
+    assert parse('{"type": "watch", "conversation": "c-1"}') == Watch("c-1")
+    assert parse(
+        f'{{"type": "watch", "conversation": "c-1", "after": "{REPLY}", "render": false}}'
+    ) == Watch("c-1", REPLY, render=False)
 
 
 def test_stop_and_resume_parse_into_their_commands():

@@ -14,8 +14,9 @@ CHAT_SOCKET = re.compile(r"/ws/chat/$")
 class SocketTap:
     """Passes the page's websocket through, recording every frame the server sends it.
 
-    `hold(kind)` keeps frames of that type from the page until `let_through()`; `go_offline()`
-    cuts the connection and refuses the page's attempts to reconnect until `go_online()`.
+    `hold(kind)` keeps frames of that type from the page until `let_through()`; `drop(kind)`
+    keeps the page's own frames of that type from the server; `go_offline()` cuts the connection
+    and refuses the page's attempts to reconnect until `go_online()`.
     """
 
     def __init__(self, page: Page) -> None:
@@ -23,6 +24,7 @@ class SocketTap:
         self.received: list[dict[str, Any]] = []
         self.held: list[tuple[WebSocketRoute, str]] = []
         self.holding: set[str] = set()
+        self.dropping: set[str] = set()
         self.offline = False
         self.routes: list[WebSocketRoute] = []
         page.route_web_socket(CHAT_SOCKET, self._connect)
@@ -42,13 +44,21 @@ class SocketTap:
             else:
                 route.send(message)
 
+        def from_page(message: str | bytes) -> None:
+            if json.loads(message).get("type") not in self.dropping:
+                server.send(message)
+
         server.on_message(from_server)
+        route.on_message(from_page)
 
     def frames(self, kind: str) -> list[dict[str, Any]]:
         return [frame for frame in self.received if frame.get("type") == kind]
 
     def hold(self, kind: str) -> None:
         self.holding.add(kind)
+
+    def drop(self, kind: str) -> None:
+        self.dropping.add(kind)
 
     def let_through(self) -> None:
         self.holding.clear()

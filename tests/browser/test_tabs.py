@@ -19,8 +19,8 @@ def open_beside(page: Page) -> tuple[Page, SocketTap]:
     other = page.context.new_page()
     tap = SocketTap(other)
     other.goto(page.url)
-    # Its socket says it shows the conversation by resuming the last answer, which ends at once.
-    wait_until(other, lambda: tap.frames("done"), "the second tab to show the conversation")
+    # Its socket asks to show the conversation; the server says once it does.
+    wait_until(other, lambda: tap.frames("watching"), "the second tab to show the conversation")
     return other, tap
 
 
@@ -78,6 +78,37 @@ def back_online(page: Page, tap: SocketTap) -> None:
     connected(page)
 
 
+def back_online_unaware(page: Page, tap: SocketTap) -> None:
+    """Back online, but as a page that never heard of what the other tab asked: its request to
+    show the conversation is lost, as when the two tabs ask in the same instant."""
+    tap.drop("watch")
+    back_online(page, tap)
+
+
+def test_a_tab_back_online_shows_the_turns_asked_meanwhile_and_follows_the_running_one(
+    page, upstream
+):
+    tap = SocketTap(page)
+    page.goto("/")
+    connected(page)
+    upstream.will_answer(
+        Script(chunks=["Answer one."]), Script(chunks=["Answer", " two."], gated=True)
+    )
+    ask(page, "Question one?")
+    done(page)
+    other = fall_behind(page, tap)
+    ask(other, "Question two?")
+    expect(last_turn(other).locator(".answer")).to_have_text("Answer")
+
+    back_online(page, tap)
+
+    expect(page.locator("#log .question")).to_have_text(["Question one?", "Question two?"])
+    expect(last_turn(page).locator(".answer")).to_have_text("Answer")
+    upstream.release(2)
+    expect(last_turn(page).locator(".answer")).to_have_text("Answer two.")
+    done(page)
+
+
 def test_a_regenerate_from_a_tab_that_missed_a_newer_question_replaces_nothing(page, upstream):
     tap = SocketTap(page)
     page.goto("/")
@@ -88,7 +119,7 @@ def test_a_regenerate_from_a_tab_that_missed_a_newer_question_replaces_nothing(p
     other = fall_behind(page, tap)
     ask(other, "Question two?")
     done(other)
-    back_online(page, tap)
+    back_online_unaware(page, tap)
     expect(page.locator("#log .turn")).to_have_count(1)
 
     page.get_by_role("button", name="Regenerate").click()
@@ -114,7 +145,7 @@ def test_a_question_asked_while_another_tab_is_answered_is_kept_and_the_reason_s
     other = fall_behind(page, tap)
     ask(other, "Question two?")
     expect(last_turn(other).locator(".answer")).to_have_text("Still")
-    back_online(page, tap)
+    back_online_unaware(page, tap)
 
     ask(page, "Question three?")
 

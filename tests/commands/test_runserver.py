@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,11 +159,19 @@ def test_on_a_free_port_runserver_listens_and_answers(env, reload_args):
 # -- answers running when the server restarts or stops ------------------------------------
 
 
-def wait_for_line(process: subprocess.Popen[str], prefix: str) -> None:
-    for line in process.stdout:
-        if line.startswith(prefix):
+def wait_for_line(process: subprocess.Popen[str], prefix: str, timeout: float = 60) -> None:
+    """Read the server's output until a line starts with `prefix`; past `timeout`, fail."""
+    deadline, output = time.monotonic() + timeout, b""
+    fd = process.stdout.fileno()
+    while (left := deadline - time.monotonic()) > 0 and select.select([fd], [], [], left)[0]:
+        more = os.read(fd, 4096)
+        if not more:
+            pytest.fail(f"runserver ended without printing {prefix!r}: {output.decode()}")
+        output += more
+        lines = output.decode(errors="replace").splitlines(keepends=True)
+        if any(line.startswith(prefix) and line.endswith("\n") for line in lines):
             return
-    pytest.fail(f"runserver ended without printing {prefix!r}: {process.communicate()[1]}")
+    pytest.fail(f"runserver did not print {prefix!r} within {timeout:g} s: {output.decode()}")
 
 
 def turns(database: Path) -> list[tuple[str, str, str]]:

@@ -41,8 +41,8 @@ const scheme = location.protocol === "https:" ? "wss" : "ws";
 const connection = new Connection({
   url: `${scheme}://${location.host}/ws/chat/`,
   onOpen: () => {
-    const resume = replies.resumeFrame();
-    if (resume) connection.send(resume);
+    const opening = replies.openingFrame(conversation.id);
+    if (opening) connection.send(opening);
   },
   onFrame: (frame) => onFrame(frame),
   onClose: () => {

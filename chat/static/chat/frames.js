@@ -74,14 +74,14 @@ export function frameHandlers({
         controls.notSent(refused);
         // Another tab asked since this page looked: show what the conversation is now.
         if (frame.code === "conflict") onConflict();
+      } else if (frame.code === "conflict") {
+        // The page is behind its conversation (another tab regenerated a turn it shows).
+        onConflict();
       } else if (frame.reply == null) {
         controls.showError(frame.message);
       }
     },
   };
 
-  // Frames that only repeat what the page shows are dropped here, whatever their type.
-  return (frame) => {
-    if (!replies.repeats(frame)) handlers[frame.type]?.(frame);
-  };
+  return (frame) => handlers[frame.type]?.(frame);
 }

@@ -4,9 +4,6 @@
 import { Reply } from "./reply.js";
 import { setOutcome } from "./turns.js";
 
-// `after` for a resume that wants no piece again: the reply's text is all on the page already.
-const HAS_EVERYTHING = Number.MAX_SAFE_INTEGER;
-
 export class Replies {
   // `openedMidAnswer`: the turn of an answer the server was still writing when it sent the page.
   constructor({ turns, openedMidAnswer = null }) {
@@ -15,9 +12,6 @@ export class Replies {
     this.byId = new Map(); // reply id -> Reply
     this.current = null; // the Reply streaming now
     this.pending = null; // an ask sent but not started yet: {turn, frame, replaces, dropped}
-    // Replies resumed only so that the server knows this socket shows their conversation:
-    // their frames repeat what the page shows already.
-    this.shownOnly = new Set();
   }
 
   get busy() {
@@ -48,7 +42,17 @@ export class Replies {
     this.openedMidAnswer = turn;
   }
 
-  // The frame to send once the socket is open, or null.
+  // The frame to send once the socket is open: the answer to pick up where it was, or, with
+  // none, the conversation to show (the server then sends the turns other tabs asked while
+  // this page was away, and keeps sending those asked from now on). Null on a new chat.
+  openingFrame(conversationId) {
+    const resume = this.resumeFrame();
+    if (resume || !conversationId || this.pending) return resume;
+    const last = this.turns.last()?.dataset.reply;
+    return { type: "watch", conversation: conversationId, after: last || null };
+  }
+
+  // The frame that picks up an answer this page was following, or null.
   resumeFrame() {
     if (this.pending?.dropped) {
       return { type: "resume", reply: this.pending.frame.reply, after: -1 };
@@ -60,27 +64,9 @@ export class Replies {
       this.current = this.track(new Reply(turn.dataset.reply, turn));
     }
     const reply = this.current;
-    if (reply) {
-      reply.resumeFrom = reply.lastSeq;
-      return { type: "resume", reply: reply.id, after: reply.lastSeq };
-    }
-    // A socket shows the conversation it asked or resumed in, and from then on hears of the
-    // answers other tabs ask there. Resuming the last answer, ended, says so at the cost of
-    // its start and final frames (and one rendering: a resume without one would have the
-    // socket follow the other tabs' answers unrendered too).
-    const last = this.turns.last();
-    if (!this.pending && last?.dataset.reply && last.dataset.status !== "streaming") {
-      this.shownOnly.add(last.dataset.reply);
-      return { type: "resume", reply: last.dataset.reply, after: HAS_EVERYTHING };
-    }
-    return null;
-  }
-
-  // Whether the frame only repeats what the page shows (see `shownOnly`).
-  repeats(frame) {
-    if (!this.shownOnly.has(frame.reply)) return false;
-    if (frame.type === "done" || frame.type === "error") this.shownOnly.delete(frame.reply);
-    return true;
+    if (!reply) return null;
+    reply.resumeFrom = reply.lastSeq;
+    return { type: "resume", reply: reply.id, after: reply.lastSeq };
   }
 
   // The reply a start frame begins or resumes, which becomes the current one.
