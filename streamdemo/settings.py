@@ -14,10 +14,13 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets to say must not show settings on error pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Without debug the key must come from the environment: left empty, nothing can be signed with
+# it, and `manage.py check` (run by migrate and runserver) says what to set (chat/checks.py).
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
-    default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else environ.Env.NOTSET,
+    default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else "",
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
