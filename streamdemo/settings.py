@@ -23,6 +23,9 @@ SECRET_KEY = env.str(
     default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else "",
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The pages that may open the websocket, exactly (scheme://host[:port]); unset, the site's own
+# scheme, an allowed host and the port it is served on (chat/origins.py).
+STREAMDEMO_ALLOWED_ORIGINS = env.list("STREAMDEMO_ALLOWED_ORIGINS", default=[])
 
 # Behind HTTPS (a proxy that terminates TLS and sets X-Forwarded-Proto), DJANGO_SECURE=true
 # redirects plain HTTP, sends HSTS and keeps the cookies off plain HTTP. Off by default so
