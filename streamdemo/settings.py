@@ -40,6 +40,8 @@ if DJANGO_SECURE:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 X_FRAME_OPTIONS = "DENY"
+# Error reports hide URLs too: a base URL or REDIS_URL may carry a password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chat.error_reports.SecretsHidden"
 
 INSTALLED_APPS = [
     # The first app with a runserver command provides it: chat's is daphne's, made to exit
@@ -148,6 +150,8 @@ STREAMDEMO_MODEL = env.str("STREAMDEMO_MODEL", default="gpt-4")
 STREAMDEMO_PROVIDER = env.str("STREAMDEMO_PROVIDER", default="") or None
 STREAMDEMO_BASE_URL = env.str("STREAMDEMO_BASE_URL", default="") or None
 STREAMDEMO_API_KEY = env.str("STREAMDEMO_API_KEY", default="") or None
+# What visitors see of STREAMDEMO_BASE_URL (one per URL): by default its host and port alone.
+STREAMDEMO_BACKEND_LABEL = env.str("STREAMDEMO_BACKEND_LABEL", default="") or None
 # Seconds to wait for the first text of an answer, and then between two pieces of it.
 STREAMDEMO_FIRST_TOKEN_TIMEOUT = env.float("STREAMDEMO_FIRST_TOKEN_TIMEOUT", default=60.0)
 STREAMDEMO_IDLE_TIMEOUT = env.float("STREAMDEMO_IDLE_TIMEOUT", default=60.0)

@@ -2,6 +2,7 @@
 its limits and close codes, and replies resumed or stopped from another socket."""
 
 import asyncio
+import json
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -34,7 +35,7 @@ async def test_reply_frames_come_in_order_start_deltas_done(upstream):
         "type": "start",
         "reply": reply,
         "model": "gpt-4",
-        "provider": upstream.base_url,
+        "provider": upstream.label,
         "conversation": frames[0]["conversation"],
         "title": "How do I list files?",
         "question": "How do I list files?",
@@ -85,7 +86,7 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
     assert [frame["type"] for frame in failed] == ["start", "error"]
     assert failed[-1]["reply"] == failed[0]["reply"]
     assert failed[-1]["code"] == "upstream_unavailable"
-    assert upstream.base_url in failed[-1]["message"]
+    assert upstream.label in failed[-1]["message"]
     assert "500" in failed[-1]["message"]
     assert [frame["type"] for frame in answered] == ["start", "delta", "done"]
     assert answered[1]["content"] == "fine"
@@ -362,3 +363,55 @@ async def test_a_replys_final_frame_is_the_same_live_and_replayed_from_the_datab
     assert replayed == live
     assert live["text"] == text
     await again.disconnect()
+
+
+# -- what visitors see of the backend ------------------------------------------------------
+
+SECRET = "pw-not-for-visitors"
+
+
+def without_secrets(frames: list[dict]) -> bool:
+    return not any(SECRET in json.dumps(frame) for frame in frames)
+
+
+async def test_a_base_url_with_credentials_is_shown_to_visitors_as_its_host_alone(
+    upstream, settings
+):
+    settings.STREAMDEMO_BASE_URL = f"http://alice:{SECRET}@127.0.0.1:{upstream.port}/v1"
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[-1]["type"] == "done"
+    assert frames[0]["provider"] == frames[-1]["provider"] == upstream.label
+    assert without_secrets(frames)
+    await communicator.disconnect()
+
+
+async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors(upstream, settings):
+    settings.STREAMDEMO_API_KEY = f"sk-{SECRET}"
+    upstream.will_answer(Script(fault="echo_credentials"))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[-1]["code"] == "auth_failed"
+    assert "the credentials Bearer [hidden] are not valid here" in frames[-1]["message"]
+    assert without_secrets(frames)
+    await communicator.disconnect()
+
+
+async def test_a_label_named_in_the_settings_is_what_visitors_see(upstream, settings):
+    settings.STREAMDEMO_BACKEND_LABEL = "Our own model"
+    upstream.will_answer(Script(fault="http_500"))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[0]["provider"] == frames[-1]["provider"] == "Our own model"
+    assert frames[-1]["message"].startswith("Our own model: the backend failed (HTTP 500)")
+    assert str(upstream.port) not in json.dumps(frames)
+    await communicator.disconnect()

@@ -62,6 +62,7 @@ HTTP_FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
 
 FAULTS = (
     *HTTP_FAULTS,  # answer that HTTP status with that JSON body
+    "echo_credentials",  # 401, the body quoting the Authorization header the request carried
     "drop",  # stream the chunks, then cut the connection without finishing
     "malformed",  # stream the chunks, then a `data:` line that is not JSON
     "stall",  # stream the chunks, then send nothing more and never finish
@@ -146,6 +147,11 @@ class Upstream:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def label(self) -> str:
+        """What visitors are shown of this backend: its host and port, never its URL."""
+        return f"127.0.0.1:{self.port}"
+
     def will_answer(self, *scripts: Script) -> None:
         """Queue scripts for the next requests; after them the default script answers."""
         self._scripts.extend(scripts)
@@ -210,6 +216,10 @@ class Upstream:
             if script.fault in HTTP_FAULTS:
                 status, body = HTTP_FAULTS[script.fault]
                 return web.json_response(body, status=status)
+            if script.fault == "echo_credentials":
+                sent = request.headers.get("Authorization", "none")
+                body = {"error": {"message": f"the credentials {sent} are not valid here"}}
+                return web.json_response(body, status=401)
             return await self._stream(request, script, exchange)
         finally:
             exchange.closed.set()

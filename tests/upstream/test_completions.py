@@ -19,7 +19,7 @@ from chat.upstream.completions import (
     stream_answer,
 )
 from chat.upstream.errors import CompletionError
-from tests.support.faults import FAULTS, closed_port_url
+from tests.support.faults import FAULTS, closed_port_url, label_of
 from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
 QUESTION = [{"role": "user", "content": "Will this work?"}]
@@ -66,7 +66,7 @@ async def test_an_upstream_fault_is_one_error_naming_the_backend_and_the_next_an
     assert deltas == fault.kept
     assert error is not None
     assert error.code == fault.code
-    assert str(error).startswith(f"{backend}: ")
+    assert str(error).startswith(f"{label_of(backend)}: ")
     assert fault.says in str(error)
     await assert_the_next_answer_streams(upstream)
 
@@ -82,7 +82,7 @@ async def test_no_first_token_within_the_timeout_is_an_error_and_closes_the_upst
     assert deltas == []
     assert (error.code, str(error)) == (
         "first_token_timeout",
-        f"{upstream.base_url}: no answer began within 0.3 s",
+        f"{upstream.label}: no answer began within 0.3 s",
     )
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
     await assert_the_next_answer_streams(upstream)
@@ -99,7 +99,7 @@ async def test_a_stall_mid_answer_keeps_the_text_sent_and_closes_the_upstream_re
     assert deltas == ["Started", " then"]
     assert (error.code, str(error)) == (
         "stalled",
-        f"{upstream.base_url}: the answer stalled: nothing for 0.3 s",
+        f"{upstream.label}: the answer stalled: nothing for 0.3 s",
     )
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
     assert not upstream.exchanges[0].finished
@@ -144,7 +144,7 @@ async def test_once_ended_the_stream_says_how_and_which_candidate_answered(upstr
     assert stream.used.base_url == upstream.base_url
     outcome = stream.outcome
     assert (outcome.provider, outcome.model, outcome.finish_reason) == (
-        upstream.base_url,
+        upstream.label,
         "gpt-4",
         "length",
     )
@@ -159,8 +159,8 @@ async def test_when_every_candidate_fails_the_error_names_each_of_them(upstream)
 
     assert deltas == []
     assert error.code == "upstream_unavailable"
-    assert f"{dead}: could not connect: connection refused" in str(error)
-    assert f"{upstream.base_url}: the backend failed (HTTP 500)" in str(error)
+    assert f"{label_of(dead)}: could not connect: connection refused" in str(error)
+    assert f"{upstream.label}: the backend failed (HTTP 500)" in str(error)
 
 
 async def test_several_provider_names_are_each_tried_and_each_named_when_all_fail(upstream):
