@@ -177,8 +177,17 @@ STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100
 STREAMDEMO_WORKER_LEASE_SECONDS = env.float("STREAMDEMO_WORKER_LEASE_SECONDS", default=10.0)
 # Seconds between two renderings of an answer's markdown sent to the page while it streams.
 STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
-# Limits that keep one client, or many, from degrading everyone else.
+# Limits that keep one client, or many, from degrading everyone else (README, "Limits"). Per
+# session, across its sockets and workers; an address may do STREAMDEMO_PER_ADDRESS times as
+# much. A person asking as fast as answers come never meets the ask limit; a flood does.
 STREAMDEMO_MAX_FRAME_BYTES = env.int("STREAMDEMO_MAX_FRAME_BYTES", default=64 * 1024)
-STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=20)
-STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=5)
+STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=20)
+STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=30)
+STREAMDEMO_RESUME_BURST = env.int("STREAMDEMO_RESUME_BURST", default=30)
+STREAMDEMO_RESUMES_PER_MINUTE = env.float("STREAMDEMO_RESUMES_PER_MINUTE", default=60)
+STREAMDEMO_SESSION_REPLIES = env.int("STREAMDEMO_SESSION_REPLIES", default=2)
+STREAMDEMO_SESSION_SOCKETS = env.int("STREAMDEMO_SESSION_SOCKETS", default=20)
+STREAMDEMO_PER_ADDRESS = env.int("STREAMDEMO_PER_ADDRESS", default=10)
+# Proxies (addresses or networks) whose X-Forwarded-For names the client; nobody else's is read.
+STREAMDEMO_TRUSTED_PROXIES = env.list("STREAMDEMO_TRUSTED_PROXIES", default=[])
 STREAMDEMO_MAX_REPLIES = env.int("STREAMDEMO_MAX_REPLIES", default=1000)

@@ -22,6 +22,8 @@ class _Record:
     deltas: list[Delta] = field(default_factory=list)
     ending: Ending | None = None
     ended_at: float | None = None
+    # The running-reply groups it counts in (a session's, an address's).
+    groups: list[str] = field(default_factory=list)
     followers: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -38,10 +40,13 @@ class MemoryReplyLog(ReplyLog):
     def __init__(self) -> None:
         self._records: dict[str, _Record] = {}
         self._running: dict[str, str] = {}  # conversation -> its latest reply
+        self._groups: dict[str, set[str]] = {}  # a session's, an address's running replies
+        self._claimed: dict[str, list[str]] = {}  # replies claimed, not yet open: their groups
 
     async def open(self, info: ReplyInfo) -> None:
         self._forget_expired()
-        self._records[info.reply] = _Record(info=info)
+        groups = self._claimed.pop(info.reply, [])
+        self._records[info.reply] = _Record(info=info, groups=groups)
 
     async def info(self, reply: str) -> ReplyInfo | None:
         record = self._records.get(reply)
@@ -62,6 +67,34 @@ class MemoryReplyLog(ReplyLog):
         if self._running.get(conversation) == reply:
             del self._running[conversation]
 
+    async def claim_running(self, groups: list[tuple[str, int]], reply: str) -> bool:
+        for key, cap in groups:
+            members = self._groups.setdefault(key, set())
+            members -= {r for r in members if not self._runs(r)}
+            if len(members) >= cap:
+                return False
+        for key, _ in groups:
+            self._groups[key].add(reply)
+        self._claimed[reply] = [key for key, _ in groups]
+        return True
+
+    async def release_running(self, groups: list[tuple[str, int]], reply: str) -> None:
+        self._claimed.pop(reply, None)
+        self._stop_counting(reply, [key for key, _ in groups])
+
+    def _stop_counting(self, reply: str, groups: list[str]) -> None:
+        for key in groups:
+            members = self._groups.get(key)
+            if members is not None:
+                members.discard(reply)
+                if not members:
+                    del self._groups[key]
+
+    def _runs(self, reply: str) -> bool:
+        record = self._records.get(reply)
+        # Claimed and not opened yet (its turn is being stored), or opened and not ended.
+        return reply in self._claimed if record is None else record.ending is None
+
     async def append(self, reply: str, delta: Delta) -> None:
         record = self._records[reply]
         record.deltas.append(delta)
@@ -71,6 +104,7 @@ class MemoryReplyLog(ReplyLog):
         record = self._records[reply]
         record.ending, record.ended_at = ending, time.monotonic()
         record.notify()
+        self._stop_counting(reply, record.groups)
 
     async def has_ended(self, reply: str) -> bool:
         record = self._records.get(reply)
@@ -124,7 +158,7 @@ class MemoryReplyLog(ReplyLog):
             stop.cancel()
 
     async def forget(self, reply: str) -> None:
-        self._records.pop(reply, None)
+        self._forget(reply)
 
     def _forget_expired(self) -> None:
         cutoff = time.monotonic() - settings.STREAMDEMO_REPLY_TTL
@@ -134,6 +168,12 @@ class MemoryReplyLog(ReplyLog):
             if record.ended_at is not None and record.ended_at < cutoff
         ]
         for key in expired:
-            conversation = self._records.pop(key).info.conversation
-            if self._running.get(conversation) == key:
-                del self._running[conversation]
+            self._forget(key)
+
+    def _forget(self, reply: str) -> None:
+        record = self._records.pop(reply, None)
+        if record is None:
+            return
+        self._stop_counting(reply, record.groups)
+        if self._running.get(record.info.conversation) == reply:
+            del self._running[record.info.conversation]
