@@ -169,8 +169,10 @@ STREAMDEMO_CHECKPOINT_SECONDS = env.float("STREAMDEMO_CHECKPOINT_SECONDS", defau
 # A reply runs on after its socket closes until it ends, is stopped, or nobody has followed it
 # for this many seconds (0: as soon as nobody follows).
 STREAMDEMO_REPLY_GRACE_SECONDS = env.float("STREAMDEMO_REPLY_GRACE_SECONDS", default=60.0)
-# How long an ended reply stays replayable from the log, and how many deltas a log keeps.
-STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=24 * 3600)
+# How long an ended reply stays replayable from the log (then the database answers for it),
+# how many bytes the in-memory log keeps of ended replies, and how many deltas a log keeps.
+STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=600)
+STREAMDEMO_REPLY_LOG_BYTES = env.int("STREAMDEMO_REPLY_LOG_BYTES", default=64 * 1024 * 1024)
 STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100_000)
 # With REDIS_URL: a worker silent on a running reply for this long is taken for dead, and its
 # followers are told the reply was interrupted. Longer than the worst stall of its event loop.
