@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -30,6 +31,8 @@ from chat.replies.log import ReplyInfo
 CLOSE_UNSUPPORTED_DATA = 4003
 CLOSE_TOO_BIG = 4009
 CLOSE_TRY_AGAIN_LATER = 4013
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -79,6 +82,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.resume(command)
         except Refusal as refusal:
             await self.send_frame(refusal.frame())
+        except Exception:
+            # Whatever went wrong, the frame is answered and the socket lives on.
+            logger.exception("a frame could not be handled")
+            await self.send_frame(
+                protocol.error(None, "server_error", "The server could not handle that message.")
+            )
 
     async def ask(self, ask: protocol.Ask) -> None:
         session = self.visitor.session

@@ -73,6 +73,8 @@ def parse(text: str) -> Command:
         frame = json.loads(text)
     except ValueError:
         raise ProtocolError("invalid_json", "That message is not valid JSON.") from None
+    except RecursionError:
+        raise ProtocolError("invalid_json", "That message is nested too deeply.") from None
     if not isinstance(frame, dict):
         raise ProtocolError("invalid_frame", 'A message must be a JSON object with a "type".')
     kind = frame.get("type")
@@ -95,8 +97,10 @@ def _ask(frame: dict[str, Any]) -> Ask:
         raise ProtocolError("invalid_question", "The question must be text.")
     if not question.strip():
         raise ProtocolError("empty_question", "The question is empty.")
-    if "\x00" in question:
-        raise ProtocolError("invalid_question", "The question contains a NUL character.")
+    if not _clean(question):
+        raise ProtocolError(
+            "invalid_question", "The question contains a NUL character or a lone surrogate."
+        )
     limit = settings.STREAMDEMO_MAX_QUESTION_CHARS
     if len(question) > limit:
         raise ProtocolError(
@@ -143,7 +147,7 @@ def _regenerate(frame: dict[str, Any]) -> str | None:
 
 def _resume(frame: dict[str, Any]) -> Resume:
     reply, after = frame.get("reply"), frame.get("after", -1)
-    if not isinstance(reply, str) or not reply:
+    if not isinstance(reply, str) or not reply or not _clean(reply):
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
@@ -154,9 +158,24 @@ def _optional_text(frame: dict[str, Any], key: str) -> str | None:
     value = frame.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or "\x00" in value:
-        raise ProtocolError(f"invalid_{key}", f'"{key}" must be text, without NUL characters.')
+    if not isinstance(value, str) or not _clean(value):
+        raise ProtocolError(
+            f"invalid_{key}", f'"{key}" must be text, without NUL characters or lone surrogates.'
+        )
     return value
+
+
+def _clean(text: str) -> bool:
+    """Text that every store takes: no NUL, no lone surrogate (JSON lets "\\ud800" through)."""
+    return "\x00" not in text and (text.isascii() or _encodable(text))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def allowed_models() -> list[str]:

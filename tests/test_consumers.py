@@ -8,6 +8,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from chat.replies import get_replies
+from chat.replies.runner import Replies
 from streamdemo.asgi import application
 from tests.support.upstream import Script
 from tests.support.websocket import connect, new_session, receive, receive_reply, text_of
@@ -363,6 +364,94 @@ async def test_a_replys_final_frame_is_the_same_live_and_replayed_from_the_datab
     assert replayed == live
     assert live["text"] == text
     await again.disconnect()
+
+
+async def answered_and_alive(communicator: WebsocketCommunicator, text: str) -> dict:
+    """The error frame a frame got; the socket then still asks and gets its answer."""
+    await communicator.send_to(text_data=text)
+    frame = await receive(communicator)
+    await ask(communicator, "still there?")
+    after = await receive_reply(communicator)
+    assert (after[-1]["type"], text_of(after)) == ("done", "Hello, world!")
+    return frame
+
+
+async def test_json_nested_thirty_thousand_deep_gets_an_error_and_the_socket_lives(upstream):
+    communicator = await connect()
+
+    frame = await answered_and_alive(communicator, "[" * 30_000 + "]" * 30_000)
+
+    assert (frame["type"], frame["code"], frame["reply"]) == ("error", "invalid_json", None)
+    await communicator.disconnect()
+
+
+def with_lone_surrogate(**fields) -> str:
+    """The frame as JSON, "LONE" in it written as a lone surrogate: valid JSON ("\\ud800"), and
+    text that no UTF-8 encoder takes."""
+    return json.dumps(fields).replace("LONE", "\\ud800")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (with_lone_surrogate(type="ask", question="why LONE"), "invalid_question"),
+        (with_lone_surrogate(type="ask", question="q", model="LONE"), "invalid_model"),
+        (with_lone_surrogate(type="ask", question="q", provider="LONE"), "invalid_provider"),
+        (
+            with_lone_surrogate(type="ask", question="q", conversation="LONE"),
+            "invalid_conversation",
+        ),
+        (with_lone_surrogate(type="ask", question="q", reply="LONE"), "invalid_reply"),
+        (with_lone_surrogate(type="ask", question="q", regenerate="LONE"), "invalid_regenerate"),
+        (with_lone_surrogate(type="stop", reply="LONE"), "invalid_reply"),
+        (with_lone_surrogate(type="resume", reply="LONE", after=-1), "invalid_resume"),
+        (with_lone_surrogate(type="LONE"), "unknown_type"),
+        (json.dumps({"type": "resume", "reply": "a\x00b", "after": -1}), "invalid_resume"),
+        (json.dumps({"type": "stop", "reply": "a\x00b"}), "invalid_reply"),
+    ],
+    ids=[
+        "question",
+        "model",
+        "provider",
+        "conversation",
+        "ask's reply",
+        "regenerate",
+        "stop's reply",
+        "resume's reply",
+        "type",
+        "NUL in a resume's reply",
+        "NUL in a stop's reply",
+    ],
+)
+async def test_a_lone_surrogate_or_a_nul_in_any_string_gets_an_error_and_the_socket_lives(
+    upstream, text, code
+):
+    communicator = await connect()
+
+    frame = await answered_and_alive(communicator, text)
+
+    assert (frame["type"], frame["code"]) == ("error", code)
+    assert len(upstream.exchanges) == 1  # only the well-formed ask reached the backend
+    await communicator.disconnect()
+
+
+async def test_whatever_fails_in_the_server_the_frame_is_answered_and_the_socket_lives(
+    upstream, monkeypatch
+):
+    communicator = await connect()
+    real_start = Replies.start
+
+    async def failing_once(self, *args, **kwargs):
+        monkeypatch.setattr(Replies, "start", real_start)
+        raise RuntimeError("a fault of the server's own")
+
+    monkeypatch.setattr(Replies, "start", failing_once)
+
+    frame = await answered_and_alive(communicator, '{"type": "ask", "question": "q"}')
+
+    assert (frame["type"], frame["code"], frame["reply"]) == ("error", "server_error", None)
+    assert "a fault" not in frame["message"]
+    await communicator.disconnect()
 
 
 # -- what visitors see of the backend ------------------------------------------------------
