@@ -7,6 +7,7 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from chat.conversations import find_turn
 from chat.replies import get_replies
 from chat.replies.runner import Replies
 from streamdemo.asgi import application
@@ -452,6 +453,30 @@ async def test_whatever_fails_in_the_server_the_frame_is_answered_and_the_socket
     assert (frame["type"], frame["code"], frame["reply"]) == ("error", "server_error", None)
     assert "a fault" not in frame["message"]
     await communicator.disconnect()
+
+
+async def test_an_answer_containing_nul_is_saved_and_shown_exactly(upstream):
+    chunks = ["before", "\x00", "after \x00\x00 end"]
+    upstream.will_answer(Script(chunks=chunks, reasoning=["think\x00ing"]))
+    session = await new_session()
+    communicator = await connect(session)
+    await ask(communicator, "q")
+    live = await receive_reply(communicator)
+    await communicator.disconnect()
+    await asyncio.wait_for(get_replies().until_idle(), 10)
+    await get_replies().log.forget(live[0]["reply"])
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": live[0]["reply"], "after": -1})
+    replayed = await receive_reply(again)
+
+    assert live[-1]["type"] == "done"
+    assert text_of(live) == text_of(replayed) == "".join(chunks)
+    assert replayed[-1] == live[-1]
+    assert (live[-1]["text"], live[-1]["reasoning"]) == ("".join(chunks), "think\x00ing")
+    turn = await find_turn(live[0]["reply"])
+    assert (turn.status, turn.answer) == ("done", "".join(chunks))
+    await again.disconnect()
 
 
 # -- what visitors see of the backend ------------------------------------------------------

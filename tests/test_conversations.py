@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.db import DatabaseError
 
 from chat.conversations import (
     Conflict,
@@ -206,3 +207,21 @@ async def _sync(function, *args):
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(function)(*args)
+
+
+async def test_an_ending_the_database_refuses_marks_the_turn_failed_with_the_text_saved_before(
+    monkeypatch, caplog
+):
+    await ask("Long?", reply_id="r1")
+    await Turn.objects.filter(reply_id="r1").aupdate(answer="Saved so far")
+
+    def refused(ending):
+        raise DatabaseError("value too long for type character varying(200)")
+
+    monkeypatch.setattr(Turn, "fields_of", staticmethod(refused))
+    await finish("r1", "Saved so far, and more")
+
+    turn = await find_turn("r1")
+    assert (turn.status, turn.error_code, turn.answer) == ("failed", "not_saved", "Saved so far")
+    assert turn.note.startswith("Cut off: The server could not save the end of this answer")
+    assert "the end of reply r1 could not be saved" in caplog.text

@@ -139,7 +139,9 @@ class Replies:
         finally:
             for task in (relay, watch):
                 task.cancel()
-            await asyncio.gather(relay, watch, return_exceptions=True)
+            for result in await asyncio.gather(relay, watch, return_exceptions=True):
+                if isinstance(result, Exception):
+                    logger.error("reply %s: %r", info.reply, result, exc_info=result)
 
     async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
         reply = info.reply
@@ -194,5 +196,7 @@ class Replies:
         finally:
             await checkpoints.untrack(reply)
             if ending is not None:
-                await self.log.close(reply, ending)
-                await conversations.end_turn(reply, ending)
+                try:
+                    await self.log.close(reply, ending)
+                finally:
+                    await conversations.end_turn(reply, ending)

@@ -187,3 +187,17 @@ async def test_a_conversation_of_another_session_is_not_found(upstream):
 
     assert refused.value.code == "not_found"
     assert len(upstream.exchanges) == 1
+
+
+async def test_an_ending_the_log_cannot_take_is_still_saved_and_the_failure_logged(
+    upstream, monkeypatch, caplog
+):
+    async def lost(reply, ending):
+        raise ConnectionError("the reply log went away")
+
+    monkeypatch.setattr(get_replies().log, "close", lost)
+
+    reply = await start("q")
+
+    assert (await saved(reply)).status == "done"
+    assert "the reply log went away" in caplog.text
