@@ -89,6 +89,9 @@ class Script:
     # A "conversation" for the client to send back with its next request, as g4f's own API
     # server returns one in its chunks.
     conversation: dict[str, str] | None = None
+    # Send text as raw UTF-8, not as JSON's \u escapes, and each event that holds a character
+    # of several bytes in two writes, cut inside that character (after `interval`, if any).
+    split_characters: bool = False
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -201,6 +204,21 @@ class Upstream:
             self._loop.run_until_complete(runner.cleanup())
             self._loop.close()
 
+    async def _write_split(
+        self, response: web.StreamResponse, event: bytes, script: Script
+    ) -> None:
+        """The event in two writes, the first ending inside a character's bytes."""
+        text = event.decode()
+        wide = next((index for index, char in enumerate(text) if len(char.encode()) > 1), None)
+        if wide is None:
+            await response.write(event)
+            return
+        cut = len(text[:wide].encode()) + 1
+        await response.write(event[:cut])
+        if script.interval:
+            await asyncio.sleep(script.interval)  # pacing, so the halves go out apart
+        await response.write(event[cut:])
+
     def _new_gate(self) -> None:
         self._gate = asyncio.Semaphore(0)
 
@@ -236,7 +254,10 @@ class Upstream:
             elif script.interval and index > 0:
                 await asyncio.sleep(script.interval)
             exchange.sent += 1
-            await response.write(_event(_chunk(model, delta)))
+            if script.split_characters:
+                await self._write_split(response, _event(_chunk(model, delta), raw=True), script)
+            else:
+                await response.write(_event(_chunk(model, delta)))
         if script.gated:
             # The ending, too, waits for its turn: a drop lands after the client saw every chunk.
             await self._gate.acquire()
@@ -274,5 +295,5 @@ def _chunk(model: str, delta: dict[str, str], finish_reason: str | None = None) 
     }
 
 
-def _event(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\n\n".encode()
+def _event(payload: dict[str, Any], *, raw: bool = False) -> bytes:
+    return f"data: {json.dumps(payload, ensure_ascii=not raw)}\n\n".encode()

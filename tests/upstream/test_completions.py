@@ -339,3 +339,32 @@ def test_a_connection_lost_before_any_text_says_the_answer_never_began(upstream,
         "connection_lost",
         "the connection was lost before the answer began",
     )
+
+
+def test_a_character_whose_bytes_arrive_in_two_network_writes_is_read_whole(upstream, client):
+    upstream.will_answer(
+        Script(chunks=["Smile 😀", " and 🎉, é"], split_characters=True, interval=0.05)
+    )
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.error is None
+    assert result.text == "Smile 😀 and 🎉, é"
+
+
+def test_a_character_whose_two_utf16_halves_come_in_two_events_is_joined(upstream, client):
+    # Some servers cut text by UTF-16 units: each event then holds half of an emoji, as JSON's
+    # "\ud83d" and "\ude00" escapes.
+    upstream.will_answer(
+        Script(
+            reasoning=["Think \ud83e", "\udd14 hard"],
+            chunks=["Done \ud83d", "\ude00!", " Lone \udc00 and \ud800"],
+        )
+    )
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.error is None
+    assert result.thinking == "Think 🤔 hard"
+    assert result.text == "Done 😀! Lone \ufffd and \ufffd"
+    assert result.stream.outcome.finish_reason == "stop"
