@@ -209,6 +209,22 @@ async def _sync(function, *args):
     return await sync_to_async(function)(*args)
 
 
+async def test_the_thinking_of_earlier_turns_is_never_sent_back_to_the_model():
+    conversation_id, _ = await ask("2+2?", reply_id="r1")
+    await end_turn(
+        "r1",
+        Ending(status="done", text="4", reasoning="Two and two make four.", model="gpt-4"),
+    )
+    _, messages = await ask("And 3+3?", reply_id="r2", conversation_id=conversation_id)
+
+    assert (await find_turn("r1")).reasoning == "Two and two make four."
+    assert messages == [
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "4"},
+        {"role": "user", "content": "And 3+3?"},
+    ]
+
+
 async def test_an_ending_the_database_refuses_marks_the_turn_failed_with_the_text_saved_before(
     monkeypatch, caplog
 ):
