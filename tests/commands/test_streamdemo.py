@@ -94,6 +94,17 @@ def test_base_url_flag_points_at_another_endpoint(upstream, settings):
     assert out.endswith("Hello, world!\n")
 
 
+def test_the_console_runs_with_debug_off_and_no_secret_key(upstream):
+    unset = ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    environment["STREAMDEMO_BASE_URL"] = upstream.base_url
+
+    result = console.manage("streamdemo", "--mode", "async", env=environment)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.endswith("Hello, world!\n")
+
+
 def test_api_key_flag_is_sent_as_a_bearer_token(upstream):
     run("--mode", "async", "--api-key", "sk-test")
 
