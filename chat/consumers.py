@@ -113,15 +113,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def stop(self, stop: protocol.Stop) -> None:
         reply = stop.reply or (self.follower.reply if self.follower else None)
         replies = get_replies()
-        session = self.visitor.session
+        info = await replies.log.info(reply) if reply else None
+        # Another session's reply is as unknown here as one that does not exist.
         if (
-            reply is None
-            or session is None
-            or await replies.owned(reply, session) is None
-            or await replies.log.has_ended(reply)
+            info is None
+            or info.session != self.visitor.session
+            or await replies.log.has_ended(info.reply)
         ):
             raise Refusal("nothing_to_stop", "No reply is streaming.")
-        await replies.stop(reply)
+        await replies.stop(info.reply)
 
     async def resume(self, resume: protocol.Resume) -> None:
         if not await get_limits().allow("resume", self.visitor):

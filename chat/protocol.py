@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from chat.endings import Ending
+from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -97,7 +98,7 @@ def _ask(frame: dict[str, Any]) -> Ask:
         raise ProtocolError("invalid_question", "The question must be text.")
     if not question.strip():
         raise ProtocolError("empty_question", "The question is empty.")
-    if not _clean(question):
+    if not storable(question):
         raise ProtocolError(
             "invalid_question", "The question contains a NUL character or a lone surrogate."
         )
@@ -147,7 +148,7 @@ def _regenerate(frame: dict[str, Any]) -> str | None:
 
 def _resume(frame: dict[str, Any]) -> Resume:
     reply, after = frame.get("reply"), frame.get("after", -1)
-    if not isinstance(reply, str) or not reply or not _clean(reply):
+    if not isinstance(reply, str) or not reply or not storable(reply):
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
@@ -158,24 +159,11 @@ def _optional_text(frame: dict[str, Any], key: str) -> str | None:
     value = frame.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _clean(value):
+    if not isinstance(value, str) or not storable(value):
         raise ProtocolError(
             f"invalid_{key}", f'"{key}" must be text, without NUL characters or lone surrogates.'
         )
     return value
-
-
-def _clean(text: str) -> bool:
-    """Text that every store takes: no NUL, no lone surrogate (JSON lets "\\ud800" through)."""
-    return "\x00" not in text and (text.isascii() or _encodable(text))
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def allowed_models() -> list[str]:

@@ -8,6 +8,7 @@ so the replies of a worker that died stop counting once its lease lapses.
 from __future__ import annotations
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 
 from chat.replies.redis_common import PREFIX, key, lease_ms
 
@@ -59,6 +60,14 @@ end
 
 def conversation_key(conversation: str) -> str:
     return f"{PREFIX}conversation:{conversation}"
+
+
+def renew_running(pipe: Pipeline, reply: str, conversation: str | None) -> None:
+    """Put off the expiry of a running reply's keys, and of its conversation's claim."""
+    for suffix in ("", "meta", "followers"):
+        pipe.expire(key(reply, suffix), RUNNING_KEYS_SECONDS)
+    if conversation is not None:
+        pipe.expire(conversation_key(conversation), RUNNING_KEYS_SECONDS)
 
 
 async def claim(client: redis.Redis, conversation: str, reply: str) -> bool:

@@ -25,7 +25,7 @@ from django.conf import settings
 from chat.endings import WORKER_DIED, Ending, interrupted
 from chat.replies import redis_claims
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
-from chat.replies.redis_claims import RUNNING_KEYS_SECONDS, conversation_key
+from chat.replies.redis_claims import RUNNING_KEYS_SECONDS, renew_running
 from chat.replies.redis_common import (
     INTERRUPTED,
     LoopClients,
@@ -38,7 +38,7 @@ from chat.replies.redis_common import (
 BLOCK_MS = 2_000
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
-# How often the worker running a reply renews its keys' expiry (RUNNING_KEYS_SECONDS).
+# How often the worker running a reply puts off its keys' expiry (RUNNING_KEYS_SECONDS).
 RENEW_INTERVAL = 60.0
 
 
@@ -155,10 +155,7 @@ class RedisReplyLog(ReplyLog):
                 pipe.get(key(reply, "ended"))
                 if time.monotonic() - renewed >= RENEW_INTERVAL:
                     renewed = time.monotonic()
-                    for suffix in ("", "meta", "followers"):
-                        pipe.expire(key(reply, suffix), RUNNING_KEYS_SECONDS)
-                    if info is not None:
-                        pipe.expire(conversation_key(info.conversation), RUNNING_KEYS_SECONDS)
+                    renew_running(pipe, reply, info.conversation if info else None)
                 stop, followers, _, ended, *_ = await pipe.execute()
             if stop:
                 return "stop"

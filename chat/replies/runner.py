@@ -93,11 +93,6 @@ class Replies:
         task.add_done_callback(lambda _: self._tasks.pop(reply, None))
         return reply
 
-    async def owned(self, reply: str, session: str) -> ReplyInfo | None:
-        """The reply, if the log has it and it is the session's."""
-        info = await self.log.info(reply)
-        return info if info is not None and info.session == session else None
-
     async def stop(self, reply: str) -> None:
         await self.log.request_stop(reply)
 
