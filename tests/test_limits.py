@@ -6,9 +6,14 @@ still unless a test moves it, so no allowance refills behind a test's back. In t
 the same tests count in Redis.
 """
 
+import json
+import os
+
+import aiohttp
 import pytest
 
 from chat.limits import get_limits
+from tests.support.daphne import Daphne, migrate
 from tests.support.upstream import Script
 from tests.support.websocket import connect, new_session, receive, receive_reply, text_of
 
@@ -217,3 +222,104 @@ async def test_busy_counts_the_reply_a_socket_asked_not_the_one_it_follows(upstr
     assert len(upstream.exchanges) == 2
     upstream.release(2)
     await socket.disconnect()
+
+
+# -- a real server behind a proxy: an attacker tries everything, then a bystander is served ----
+
+
+@pytest.fixture
+def proxied_server(upstream_server, tmp_path):
+    """daphne as behind a proxy on 127.0.0.1, which names each client in X-Forwarded-For."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "STREAMDEMO_BASE_URL": upstream_server.base_url,
+        "STREAMDEMO_TRUSTED_PROXIES": "127.0.0.1",
+        "STREAMDEMO_ASK_BURST": "3",
+        "STREAMDEMO_ASKS_PER_MINUTE": "0.001",
+        "STREAMDEMO_SESSION_SOCKETS": "2",
+        "STREAMDEMO_PER_ADDRESS": "2",
+    }
+    migrate({**os.environ, **env})
+    server = Daphne(env).start()
+    yield server
+    server.stop()
+
+
+class Client:
+    """A browser at one address, as the proxy forwards it."""
+
+    def __init__(self, server: Daphne, address: str) -> None:
+        self.server = server
+        self.headers = {"X-Forwarded-For": address}
+        self.browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def visit(self) -> int:
+        async with self.browser.get(self.server.url + "/", headers=self.headers) as page:
+            return page.status
+
+    async def socket(self):
+        url = self.server.url + "/ws/chat/"
+        return await self.browser.ws_connect(url, origin=self.server.url, headers=self.headers)
+
+    async def reconnected(self):
+        """A new socket once the server has let the one just closed go (that takes a moment)."""
+        for _ in range(100):
+            tab = await self.socket()
+            await tab.send_json({"type": "stop"})  # a socket let in answers; one refused closes
+            if (await tab.receive(timeout=10)).type == aiohttp.WSMsgType.TEXT:
+                return tab
+            await tab.close()
+        raise AssertionError("never let in again")
+
+    async def ask(self, tab, frame: str | None = None) -> dict:
+        await tab.send_str(frame or json.dumps({"type": "ask", "question": "q", "render": False}))
+        reply = await tab.receive_json(timeout=10)
+        while reply["type"] not in ("done", "error"):
+            reply = await tab.receive_json(timeout=10)
+        return reply
+
+
+async def test_whatever_an_attacker_tries_another_visitor_is_served(proxied_server, upstream):
+    attacker = Client(proxied_server, ATTACKER)
+    bystander = Client(proxied_server, BYSTANDER)
+    try:
+        await attacker.visit()
+        # Sockets until refused: two for the session, four for the address.
+        held = [await attacker.socket() for _ in range(2)]
+        extra = await attacker.socket()
+        assert (await extra.receive(timeout=10)).data == 4013
+        # Asks until refused, the sockets reconnecting in between.
+        codes = []
+        for _ in range(4):
+            codes.append((await attacker.ask(held[0])).get("code"))
+            await held[0].close()
+            held[0] = await attacker.reconnected()
+        assert codes == [None, None, None, "rate_limited"]
+        # Frames that once closed the socket with a traceback.
+        for hostile in ("[" * 30_000 + "]" * 30_000, '{"type": "ask", "question": "\\ud800"}'):
+            assert (await attacker.ask(held[1], hostile))["type"] == "error"
+        # A new session for every ask gets the address no further than its allowance.
+        others = Client(proxied_server, ATTACKER)
+        await others.visit()
+        more = await others.socket()  # the address's third socket of four
+        # The address had six, the attacker's first session took three.
+        assert [(await others.ask(more)).get("code") for _ in range(4)] == [
+            None,
+            None,
+            None,
+            "rate_limited",
+        ]
+        await more.close()
+        await others.browser.close()
+
+        assert await bystander.visit() == 200
+        tab = await bystander.socket()
+        answered = await bystander.ask(tab)
+        assert (answered["type"], answered["text"]) == ("done", "Hello, world!")
+        await tab.close()
+        for socket in held:
+            await socket.close()
+    finally:
+        await attacker.browser.close()
+        await bystander.browser.close()
