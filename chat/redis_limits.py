@@ -9,7 +9,6 @@ the sockets of a worker that died stop counting within `SOCKET_LEASE_SECONDS`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import redis.asyncio as redis
 
@@ -97,8 +96,8 @@ class RedisLimits(Limits):
             renewing, self._renewing = self._renewing, None
             if renewing is not asyncio.current_task():
                 renewing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewing
+                # Whatever ended it (Redis gone, say), the socket's close goes on.
+                await asyncio.gather(renewing, return_exceptions=True)
 
     async def _renew_while_held(self) -> None:
         while self._held:

@@ -12,8 +12,10 @@ from redis.asyncio.client import Pipeline
 
 from chat.replies.redis_common import PREFIX, key, lease_ms
 
-# While a reply runs, the keys of its claims outlive their last renewal by this much.
+# While a reply runs, its keys and its claims outlive their last renewal by this much; the
+# worker running it renews them this often.
 RUNNING_KEYS_SECONDS = 600
+RENEW_INTERVAL = 60.0
 # How long the set of a group's running replies outlives the last reply counted in it.
 GROUP_SECONDS = 24 * 3600
 

@@ -25,7 +25,7 @@ from django.conf import settings
 from chat.endings import WORKER_DIED, Ending, interrupted
 from chat.replies import redis_claims
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
-from chat.replies.redis_claims import RUNNING_KEYS_SECONDS, renew_running
+from chat.replies.redis_claims import RENEW_INTERVAL, RUNNING_KEYS_SECONDS, renew_running
 from chat.replies.redis_common import (
     INTERRUPTED,
     LoopClients,
@@ -38,8 +38,6 @@ from chat.replies.redis_common import (
 BLOCK_MS = 2_000
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
-# How often the worker running a reply puts off its keys' expiry (RUNNING_KEYS_SECONDS).
-RENEW_INTERVAL = 60.0
 
 
 class RedisReplyLog(ReplyLog):
@@ -112,7 +110,9 @@ class RedisReplyLog(ReplyLog):
         await self._redis.delete(*(key(reply, suffix) for suffix in suffixes))
 
     async def has_ended(self, reply: str) -> bool:
-        return bool(await self._redis.exists(key(reply, "ended")))
+        # A reply the log has let go (its keys expired) ended long ago.
+        ended, known = await self._redis.mget(key(reply, "ended"), key(reply, "meta"))
+        return ended is not None or known is None
 
     async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         last_id = "0-0"

@@ -140,3 +140,14 @@ async def test_a_reply_counts_in_every_group_or_in_none(log):
     assert (refused, admitted) == (False, True)
     # The refused claim was counted nowhere: the session's group holds the one admitted alone.
     assert not await log.claim_running([(session, 1)], uuid.uuid4().hex)
+
+
+async def test_a_reply_the_log_never_had_or_has_let_go_counts_as_ended(log):
+    reply = await opened(log)
+    running = await log.has_ended(reply)
+    await log.close(reply, DONE)
+    await log.forget(reply)
+
+    assert running is False
+    assert await log.has_ended(reply)
+    assert await log.has_ended(uuid.uuid4().hex)
