@@ -97,8 +97,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "This page has no session: allow cookies for this site, then reload the page.",
             )
         replies = get_replies()
-        # The client may ask again as soon as it has the final frame of the reply it asked.
-        if self.asked is not None and not await replies.log.has_ended(self.asked):
+        if await self.still_streaming():
             raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
         if not await get_limits().allow("ask", self.visitor):
             raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
@@ -109,6 +108,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         info = await replies.log.info(reply)
         if info is not None:
             await self.show(info.conversation)
+
+    async def still_streaming(self) -> bool:
+        """Whether the reply this socket asked still streams: the client may ask again as soon
+        as it has that reply's final frame, whichever reply it has followed since."""
+        if self.asked is None:
+            return False
+        if self.follower is not None and self.follower.reply == self.asked:
+            # Told as the final frame goes out, with no wait between this and a refusal.
+            return not self.follower.ended
+        return not await get_replies().log.has_ended(self.asked)
 
     async def stop(self, stop: protocol.Stop) -> None:
         reply = stop.reply or (self.follower.reply if self.follower else None)
