@@ -51,6 +51,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.asked: str | None = None
         self.render = True
         self.gone = False
+        self.admitted = False
         self.visitor = await visitor_of(self.scope)
         self.admitted = await get_limits().admit(self.visitor, self.origin)
         await self.accept()
@@ -69,7 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
             return
-        if len(text_data.encode()) > settings.STREAMDEMO_MAX_FRAME_BYTES:
+        if len(text_data.encode(errors="surrogatepass")) > settings.STREAMDEMO_MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:

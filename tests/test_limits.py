@@ -127,7 +127,7 @@ async def test_a_session_runs_at_most_two_replies_at_once_whatever_its_sockets(u
     allowed = await ask(sockets[2])
 
     assert (refused[0]["code"], refused[0]["reply"]) == ("busy", None)
-    assert "2 answers being written" in refused[0]["message"]
+    assert "Too many of your answers are being written" in refused[0]["message"]
     assert allowed[-1]["type"] == "done"
     for socket in sockets:
         await socket.disconnect()

@@ -52,8 +52,7 @@ async def claim(
     if not await log.claim_running(groups, reply):
         raise Refusal(
             "busy",
-            f"You already have {settings.STREAMDEMO_SESSION_REPLIES} answers being written: "
-            "wait for one to end, or stop one.",
+            "Too many of your answers are being written at once: wait for one to end, or stop one.",
         )
     if ask.conversation and not await log.claim(ask.conversation, reply):
         await log.release_running(groups, reply)
