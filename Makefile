@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The app's debug is off unless asked for; `make run` and `make demo` are for development.
+DJANGO_DEBUG ?= true
 
 # Where `make test-services` finds PostgreSQL and Redis (CI's machine runs both locally). Its
 # Redis database is flushed at the start and serves the app and the tests alike; `make test`
@@ -29,11 +31,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed-app requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.installed-app
-	$(PY) manage.py migrate --verbosity 0
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(PY) manage.py migrate --verbosity 0
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(VENV)/.installed-app
-	$(PY) manage.py streamdemo $(ARGS)
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(PY) manage.py streamdemo $(ARGS)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

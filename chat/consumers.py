@@ -2,29 +2,34 @@
 
 A reply belongs to `chat.replies`, not to the socket that asked: this consumer starts one and
 then only follows the reply's log in a task it owns, so a disconnect ends the following, never
-the reply. Any socket of the same session can resume a reply from an index, or stop it.
+the reply. Any socket of the same session can resume a reply from an index, or stop it. A
+socket without a live session may follow nothing and store nothing (`chat.sessions`); what
+one visitor may do across its sockets is counted in `chat.limits`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
-from importlib import import_module
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import conversations, protocol
+from chat.limits import get_limits, visitor_of
 from chat.protocol import Refusal
-from chat.rate_limit import TokenBucket
 from chat.replies import get_replies
 from chat.replies.following import Follower, replay_saved
 
-# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009 + 3000.
+# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009/1013 + 3000.
 CLOSE_UNSUPPORTED_DATA = 4003
 CLOSE_TOO_BIG = 4009
+CLOSE_TRY_AGAIN_LATER = 4013
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -39,24 +44,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # The conversation this socket shows, and the task that hears of its other tabs' asks.
         self.shown: str | None = None
         self.watching: asyncio.Task[None] | None = None
+        # The reply this socket asked last: it may ask again once that one has ended.
+        self.asked: str | None = None
         self.render = True
         self.gone = False
-        self.session: str | None = None
-        self.asks = TokenBucket(
-            per_minute=settings.STREAMDEMO_ASKS_PER_MINUTE, burst=settings.STREAMDEMO_ASK_BURST
-        )
+        self.admitted = False
+        self.visitor = await visitor_of(self.scope)
+        self.admitted = await get_limits().admit(self.visitor, self.origin)
         await self.accept()
+        if not self.admitted:
+            # Accepted first, so that the client hears why: this visitor has too many sockets.
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def disconnect(self, code: int) -> None:
         self.gone = True
         await self.unfollow()
         await _cancel(self.watching)
+        if self.admitted:
+            await get_limits().release(self.visitor, self.origin)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
             return
-        if len(text_data.encode()) > settings.STREAMDEMO_MAX_FRAME_BYTES:
+        if len(text_data.encode(errors="surrogatepass")) > settings.STREAMDEMO_MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:
@@ -71,59 +82,91 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.watch(command)
         except Refusal as refusal:
             await self.send_frame(refusal.frame())
+        except Exception:
+            # Whatever went wrong, the frame is answered and the socket lives on.
+            logger.exception("a frame could not be handled")
+            await self.send_frame(
+                protocol.error(None, "server_error", "The server could not handle that message.")
+            )
 
     async def ask(self, ask: protocol.Ask) -> None:
-        # The client may ask again as soon as it has the final frame of the reply it follows.
-        if self.follower is not None and not self.follower.ended:
-            raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
-        if not self.asks.take():
-            raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
+        session = self.visitor.session
+        if session is None:
+            raise Refusal(
+                "no_session",
+                "This page has no session: allow cookies for this site, then reload the page.",
+            )
         replies = get_replies()
-        reply = await replies.start(ask, self.session_key(), origin=self.origin)
+        if await self.still_streaming():
+            raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
+        if not await get_limits().allow("ask", self.visitor):
+            raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
+        reply = await replies.start(ask, session, origin=self.origin, address=self.visitor.address)
+        self.asked = reply
         self.render = ask.render
         await self.follow(reply, after=-1)
         info = await replies.log.info(reply)
         if info is not None:
             await self.show(info.conversation)
 
+    async def still_streaming(self) -> bool:
+        """Whether the reply this socket asked still streams: the client may ask again as soon
+        as it has that reply's final frame, whichever reply it has followed since."""
+        if self.asked is None:
+            return False
+        if self.follower is not None and self.follower.reply == self.asked:
+            # Told as the final frame goes out, with no wait between this and a refusal.
+            return not self.follower.ended
+        return not await get_replies().log.has_ended(self.asked)
+
     async def stop(self, stop: protocol.Stop) -> None:
         reply = stop.reply or (self.follower.reply if self.follower else None)
         replies = get_replies()
+        info = await replies.log.info(reply) if reply else None
+        # Another session's reply is as unknown here as one that does not exist.
         if (
-            reply is None
-            or await replies.owned(reply, self.session_key()) is None
-            or await replies.log.has_ended(reply)
+            info is None
+            or info.session != self.visitor.session
+            or await replies.log.has_ended(info.reply)
         ):
             raise Refusal("nothing_to_stop", "No reply is streaming.")
-        await replies.stop(reply)
+        await replies.stop(info.reply)
 
     async def resume(self, resume: protocol.Resume) -> None:
-        replies = get_replies()
+        if not await get_limits().allow("resume", self.visitor):
+            raise Refusal("rate_limited", "Too many resumes at once: wait a moment.", resume.reply)
         self.render = resume.render
-        info = await replies.log.info(resume.reply)
+        session = self.visitor.session
+        if session is None or not await self.resume_own(resume, session):
+            raise Refusal("not_found", "There is no such reply.", resume.reply)
+
+    async def resume_own(self, resume: protocol.Resume, session: str) -> bool:
+        """Follow the reply if it is the session's; False (and nothing sent) if not."""
+        info = await get_replies().log.info(resume.reply)
         if info is not None:
-            if info.session == self.session_key():
-                await self.follow(resume.reply, after=resume.after)
-                await self.show(info.conversation)
-                return
-        else:
-            # Once the log has forgotten a reply, the saved turn answers for it.
-            turn = await conversations.find_turn(resume.reply)
-            if turn is not None and turn.conversation.session_key == self.session_key():
-                await self.unfollow()
-                ending = await conversations.ending_of(turn)
-                await replay_saved(turn, ending, resume.after, self.send_frame)
-                await self.show(str(turn.conversation_id))
-                return
-        raise Refusal("not_found", "There is no such reply.", resume.reply)
+            if info.session != session:
+                return False
+            await self.follow(resume.reply, after=resume.after)
+            await self.show(info.conversation)
+            return True
+        # Once the log has forgotten a reply, the saved turn answers for it.
+        turn = await conversations.find_turn(resume.reply)
+        if turn is None or turn.conversation.session_key != session:
+            return False
+        await self.unfollow()
+        ending = await conversations.ending_of(turn)
+        await replay_saved(turn, ending, resume.after, self.send_frame)
+        await self.show(str(turn.conversation_id))
+        return True
 
     async def watch(self, watch: protocol.Watch) -> None:
         """Catch the socket up on the conversation's turns it lacks, then keep it in step."""
+        session = self.visitor.session
+        if session is None:
+            raise Refusal("not_found", "There is no such conversation.")
         self.render = watch.render
         try:
-            turns = await conversations.turns_after(
-                self.session_key(), watch.conversation, watch.after
-            )
+            turns = await conversations.turns_after(session, watch.conversation, watch.after)
         except conversations.ConversationNotFound:
             raise Refusal("not_found", "There is no such conversation.") from None
         except conversations.Conflict:
@@ -165,18 +208,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         async with get_replies().announcements.watch(conversation) as announced:
             watching.set_result(None)
             async for info in announced:
-                if info.origin == self.origin or info.session != self.session_key():
+                if info.origin == self.origin or info.session != self.visitor.session:
                     continue
                 while self.follower is not None and not self.follower.ended:
                     await self.follower.finished.wait()
                 await self.follow(info.reply, after=-1)
-
-    def session_key(self) -> str:
-        if self.session is None:
-            # A socket without a session cookie (the page always has one) is a visitor of its
-            # own; a session row saved for it could never be sent back to it as a cookie anyway.
-            self.session = browser_session(self.scope) or f"anon-{uuid.uuid4().hex}"
-        return self.session
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         if not self.gone:
@@ -187,16 +223,3 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-
-
-def browser_session(scope: dict[str, Any]) -> str | None:
-    """The key of the session the browser's cookie names, read without a query.
-
-    Channels' SessionMiddleware would find the same key, but wraps every frame sent to check
-    whether the session needs saving (about 6 µs a frame); this consumer never writes to it.
-    """
-    cookie = scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
-    if not cookie:
-        return None
-    key = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie).session_key
-    return str(key) if key else None

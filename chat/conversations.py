@@ -8,17 +8,19 @@ a turn's writes happen in one transaction.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Conversation, Turn, title_from
 
 Message = dict[str, str]
+logger = logging.getLogger(__name__)
 
 
 class ConversationNotFound(Exception):
@@ -129,8 +131,13 @@ def context(turns: list[Turn], question: str, budget: int) -> tuple[list[Message
 
 
 async def end_turn(reply_id: str, ending: Ending) -> None:
-    """Record how a reply ended, as its `Ending` says (the text partial when stopped or failed)."""
-    await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.fields_of(ending))
+    """Record how a reply ended, as its `Ending` says; one that cannot be saved is marked failed
+    (with the text saved before), never left looking as if it still streamed."""
+    try:
+        await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.fields_of(ending))
+    except DatabaseError:
+        logger.exception("the end of reply %s could not be saved", reply_id)
+        await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.unsaved())
 
 
 async def save_progress(progress: dict[str, tuple[str, str]]) -> None:

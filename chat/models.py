@@ -8,8 +8,11 @@ from typing import Any
 from django.db import models
 
 from chat.endings import STREAMING_NOTE, Ending
+from chat.fields import NulSafeTextField
 
 TITLE_CHARS = 60
+# Why a turn failed whose ending the database refused.
+UNSAVED = "The server could not save the end of this answer; the text saved before is kept."
 
 
 class Conversation(models.Model):
@@ -35,15 +38,16 @@ class Turn(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
     reply_id = models.CharField(max_length=64, unique=True)
-    question = models.TextField()
-    answer = models.TextField(blank=True, default="")
+    # Text as it came, whatever it holds: PostgreSQL is given NUL characters escaped.
+    question = NulSafeTextField()
+    answer = NulSafeTextField(blank=True, default="")
     # The thinking a reasoning model did before the answer: shown, never sent back to it.
-    reasoning = models.TextField(blank=True, default="")
+    reasoning = NulSafeTextField(blank=True, default="")
     # How the reply ended, field for field as its `Ending` says (empty while it streams).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     finish_reason = models.CharField(max_length=32, blank=True, default="")
     error_code = models.CharField(max_length=64, blank=True, default="")
-    error = models.TextField(blank=True, default="")
+    error = NulSafeTextField(blank=True, default="")
     model = models.CharField(max_length=200, blank=True, default="")
     provider = models.CharField(max_length=200, blank=True, default="")
     # first_token_ms, total_ms, chunks, chunks_per_second: what the page shows.
@@ -95,6 +99,11 @@ class Turn(models.Model):
             "usage": ending.usage,
             "usage_reported": ending.usage_reported,
         }
+
+    @staticmethod
+    def unsaved() -> dict[str, Any]:
+        """The fields of a turn whose ending could not be saved."""
+        return {"status": Turn.Status.FAILED, "error_code": "not_saved", "error": UNSAVED}
 
     @property
     def note(self) -> str:

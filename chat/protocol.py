@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from chat.endings import Ending
+from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -83,6 +84,8 @@ def parse(text: str) -> Command:
         frame = json.loads(text)
     except ValueError:
         raise ProtocolError("invalid_json", "That message is not valid JSON.") from None
+    except RecursionError:
+        raise ProtocolError("invalid_json", "That message is nested too deeply.") from None
     if not isinstance(frame, dict):
         raise ProtocolError("invalid_frame", 'A message must be a JSON object with a "type".')
     kind = frame.get("type")
@@ -108,8 +111,10 @@ def _ask(frame: dict[str, Any]) -> Ask:
         raise ProtocolError("invalid_question", "The question must be text.")
     if not question.strip():
         raise ProtocolError("empty_question", "The question is empty.")
-    if "\x00" in question:
-        raise ProtocolError("invalid_question", "The question contains a NUL character.")
+    if not storable(question):
+        raise ProtocolError(
+            "invalid_question", "The question contains a NUL character or a lone surrogate."
+        )
     limit = settings.STREAMDEMO_MAX_QUESTION_CHARS
     if len(question) > limit:
         raise ProtocolError(
@@ -156,7 +161,7 @@ def _regenerate(frame: dict[str, Any]) -> str | None:
 
 def _resume(frame: dict[str, Any]) -> Resume:
     reply, after = frame.get("reply"), frame.get("after", -1)
-    if not isinstance(reply, str) or not reply:
+    if not isinstance(reply, str) or not reply or not storable(reply):
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
@@ -175,8 +180,10 @@ def _optional_text(frame: dict[str, Any], key: str) -> str | None:
     value = frame.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or "\x00" in value:
-        raise ProtocolError(f"invalid_{key}", f'"{key}" must be text, without NUL characters.')
+    if not isinstance(value, str) or not storable(value):
+        raise ProtocolError(
+            f"invalid_{key}", f'"{key}" must be text, without NUL characters or lone surrogates.'
+        )
     return value
 
 

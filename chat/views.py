@@ -14,6 +14,7 @@ from chat.conversations import ConversationNotFound, get_conversation, list_conv
 from chat.export import export_markdown
 from chat.models import Conversation, Turn
 from chat.rendering import render_markdown
+from chat.sessions import page_session
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -39,7 +40,7 @@ def _page(request: HttpRequest, current: Conversation | None) -> HttpResponse:
     left_out = last.left_out if last else 0
     context = {
         "conversation": current,
-        "conversations": list_conversations(_session_key(request)),
+        "conversations": list_conversations(page_session(request)),
         "turns": [_shown(turn, left_out=index < left_out) for index, turn in enumerate(turns)],
         # The page follows a reply still being written, from its first delta.
         "resume_reply": last.reply_id if last and last.status == Turn.Status.STREAMING else "",
@@ -64,17 +65,8 @@ def _shown(turn: Turn, *, left_out: bool) -> dict[str, object]:
     }
 
 
-def _session_key(request: HttpRequest) -> str:
-    """This browser's session key, creating the session first: the websocket is keyed by it."""
-    if not request.session.session_key:
-        # An empty session is never saved nor sent as a cookie, so give it something to hold.
-        request.session["chat"] = True
-        request.session.save()
-    return str(request.session.session_key)
-
-
 def _own_conversation(request: HttpRequest, conversation_id: uuid.UUID) -> Conversation:
     try:
-        return get_conversation(_session_key(request), str(conversation_id))
+        return get_conversation(page_session(request), str(conversation_id))
     except ConversationNotFound:
         raise Http404("No such conversation.") from None

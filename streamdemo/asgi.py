@@ -9,18 +9,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamdemo.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 
+from chat.origins import ExactOriginValidator  # noqa: E402
 from chat.replies.lifecycle import shut_down_with_daphne  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            CookieMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": ExactOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -14,12 +14,18 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets to say must not show settings on error pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Without debug the key must come from the environment: left empty, nothing can be signed with
+# it, and `manage.py check` (run by migrate and runserver) says what to set (chat/checks.py).
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
-    default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else environ.Env.NOTSET,
+    default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production" if DEBUG else "",
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The pages that may open the websocket, exactly (scheme://host[:port]); unset, the site's own
+# scheme, an allowed host and the port it is served on (chat/origins.py).
+STREAMDEMO_ALLOWED_ORIGINS = env.list("STREAMDEMO_ALLOWED_ORIGINS", default=[])
 
 # Behind HTTPS (a proxy that terminates TLS and sets X-Forwarded-Proto), DJANGO_SECURE=true
 # redirects plain HTTP, sends HSTS and keeps the cookies off plain HTTP. Off by default so
@@ -34,6 +40,8 @@ if DJANGO_SECURE:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 X_FRAME_OPTIONS = "DENY"
+# Error reports hide URLs too: a base URL or REDIS_URL may carry a password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chat.error_reports.SecretsHidden"
 
 INSTALLED_APPS = [
     # The first app with a runserver command provides it: chat's is daphne's, made to exit
@@ -142,6 +150,8 @@ STREAMDEMO_MODEL = env.str("STREAMDEMO_MODEL", default="gpt-4")
 STREAMDEMO_PROVIDER = env.str("STREAMDEMO_PROVIDER", default="") or None
 STREAMDEMO_BASE_URL = env.str("STREAMDEMO_BASE_URL", default="") or None
 STREAMDEMO_API_KEY = env.str("STREAMDEMO_API_KEY", default="") or None
+# What visitors see of STREAMDEMO_BASE_URL (one per URL): by default its host and port alone.
+STREAMDEMO_BACKEND_LABEL = env.str("STREAMDEMO_BACKEND_LABEL", default="") or None
 # Seconds to wait for the first text of an answer, and then between two pieces of it.
 STREAMDEMO_FIRST_TOKEN_TIMEOUT = env.float("STREAMDEMO_FIRST_TOKEN_TIMEOUT", default=60.0)
 STREAMDEMO_IDLE_TIMEOUT = env.float("STREAMDEMO_IDLE_TIMEOUT", default=60.0)
@@ -159,16 +169,27 @@ STREAMDEMO_CHECKPOINT_SECONDS = env.float("STREAMDEMO_CHECKPOINT_SECONDS", defau
 # A reply runs on after its socket closes until it ends, is stopped, or nobody has followed it
 # for this many seconds (0: as soon as nobody follows).
 STREAMDEMO_REPLY_GRACE_SECONDS = env.float("STREAMDEMO_REPLY_GRACE_SECONDS", default=60.0)
-# How long an ended reply stays replayable from the log, and how many deltas a log keeps.
-STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=24 * 3600)
+# How long an ended reply stays replayable from the log (then the database answers for it),
+# how many bytes the in-memory log keeps of ended replies, and how many deltas a log keeps.
+STREAMDEMO_REPLY_TTL = env.int("STREAMDEMO_REPLY_TTL", default=600)
+STREAMDEMO_REPLY_LOG_BYTES = env.int("STREAMDEMO_REPLY_LOG_BYTES", default=64 * 1024 * 1024)
 STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100_000)
 # With REDIS_URL: a worker silent on a running reply for this long is taken for dead, and its
 # followers are told the reply was interrupted. Longer than the worst stall of its event loop.
 STREAMDEMO_WORKER_LEASE_SECONDS = env.float("STREAMDEMO_WORKER_LEASE_SECONDS", default=10.0)
 # Seconds between two renderings of an answer's markdown sent to the page while it streams.
 STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
-# Limits that keep one client, or many, from degrading everyone else.
+# Limits that keep one client, or many, from degrading everyone else (README, "Limits"). Per
+# session, across its sockets and workers; an address may do STREAMDEMO_PER_ADDRESS times as
+# much. A person asking as fast as answers come never meets the ask limit; a flood does.
 STREAMDEMO_MAX_FRAME_BYTES = env.int("STREAMDEMO_MAX_FRAME_BYTES", default=64 * 1024)
-STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=20)
-STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=5)
+STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=20)
+STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=30)
+STREAMDEMO_RESUME_BURST = env.int("STREAMDEMO_RESUME_BURST", default=30)
+STREAMDEMO_RESUMES_PER_MINUTE = env.float("STREAMDEMO_RESUMES_PER_MINUTE", default=60)
+STREAMDEMO_SESSION_REPLIES = env.int("STREAMDEMO_SESSION_REPLIES", default=2)
+STREAMDEMO_SESSION_SOCKETS = env.int("STREAMDEMO_SESSION_SOCKETS", default=20)
+STREAMDEMO_PER_ADDRESS = env.int("STREAMDEMO_PER_ADDRESS", default=10)
+# Proxies (addresses or networks) whose X-Forwarded-For names the client; nobody else's is read.
+STREAMDEMO_TRUSTED_PROXIES = env.list("STREAMDEMO_TRUSTED_PROXIES", default=[])
 STREAMDEMO_MAX_REPLIES = env.int("STREAMDEMO_MAX_REPLIES", default=1000)

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import tempfile
 
@@ -50,6 +51,22 @@ def fresh_reply_log(request):
 
     if settings.REDIS_URL and request.config.getoption("--require-services"):
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Each test a visitor no limit has counted yet: every test comes from 127.0.0.1."""
+    from django.conf import settings
+
+    from chat.limits import forget_limits
+
+    forget_limits()
+    if settings.REDIS_URL:
+        from chat.redis_limits import forget_everything
+
+        asyncio.run(forget_everything(settings.REDIS_URL))
+    yield
+    forget_limits()
 
 
 @pytest.fixture(scope="session")

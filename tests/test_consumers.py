@@ -2,12 +2,15 @@
 its limits and close codes, and replies resumed or stopped from another socket."""
 
 import asyncio
+import json
 import uuid
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from chat.conversations import find_turn
 from chat.replies import get_replies
+from chat.replies.runner import Replies
 from streamdemo.asgi import application
 from tests.support.upstream import Script
 from tests.support.websocket import connect, new_session, receive, receive_reply, text_of
@@ -35,7 +38,7 @@ async def test_reply_frames_come_in_order_start_deltas_done(upstream):
         "type": "start",
         "reply": reply,
         "model": "gpt-4",
-        "provider": upstream.base_url,
+        "provider": upstream.label,
         "conversation": frames[0]["conversation"],
         "title": "How do I list files?",
         "question": "How do I list files?",
@@ -86,7 +89,7 @@ async def test_upstream_failure_ends_the_reply_with_an_error_and_the_socket_stay
     assert [frame["type"] for frame in failed] == ["start", "error"]
     assert failed[-1]["reply"] == failed[0]["reply"]
     assert failed[-1]["code"] == "upstream_unavailable"
-    assert upstream.base_url in failed[-1]["message"]
+    assert upstream.label in failed[-1]["message"]
     assert "500" in failed[-1]["message"]
     assert [frame["type"] for frame in answered] == ["start", "delta", "done"]
     assert answered[1]["content"] == "fine"
@@ -636,3 +639,167 @@ async def test_another_sessions_conversation_cannot_be_watched(upstream):
     refused = await receive(stranger)
     assert (refused["code"], refused["reply"]) == ("not_found", None)
     await stranger.disconnect()
+
+
+async def answered_and_alive(communicator: WebsocketCommunicator, text: str) -> dict:
+    """The error frame a frame got; the socket then still asks and gets its answer."""
+    await communicator.send_to(text_data=text)
+    frame = await receive(communicator)
+    await ask(communicator, "still there?")
+    after = await receive_reply(communicator)
+    assert (after[-1]["type"], text_of(after)) == ("done", "Hello, world!")
+    return frame
+
+
+async def test_json_nested_thirty_thousand_deep_gets_an_error_and_the_socket_lives(upstream):
+    communicator = await connect()
+
+    frame = await answered_and_alive(communicator, "[" * 30_000 + "]" * 30_000)
+
+    assert (frame["type"], frame["code"], frame["reply"]) == ("error", "invalid_json", None)
+    await communicator.disconnect()
+
+
+def with_lone_surrogate(**fields) -> str:
+    """The frame as JSON, "LONE" in it written as a lone surrogate: valid JSON ("\\ud800"), and
+    text that no UTF-8 encoder takes."""
+    return json.dumps(fields).replace("LONE", "\\ud800")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (with_lone_surrogate(type="ask", question="why LONE"), "invalid_question"),
+        (with_lone_surrogate(type="ask", question="q", model="LONE"), "invalid_model"),
+        (with_lone_surrogate(type="ask", question="q", provider="LONE"), "invalid_provider"),
+        (
+            with_lone_surrogate(type="ask", question="q", conversation="LONE"),
+            "invalid_conversation",
+        ),
+        (with_lone_surrogate(type="ask", question="q", reply="LONE"), "invalid_reply"),
+        (with_lone_surrogate(type="ask", question="q", regenerate="LONE"), "invalid_regenerate"),
+        (with_lone_surrogate(type="stop", reply="LONE"), "invalid_reply"),
+        (with_lone_surrogate(type="resume", reply="LONE", after=-1), "invalid_resume"),
+        (with_lone_surrogate(type="LONE"), "unknown_type"),
+        (json.dumps({"type": "resume", "reply": "a\x00b", "after": -1}), "invalid_resume"),
+        (json.dumps({"type": "stop", "reply": "a\x00b"}), "invalid_reply"),
+    ],
+    ids=[
+        "question",
+        "model",
+        "provider",
+        "conversation",
+        "ask's reply",
+        "regenerate",
+        "stop's reply",
+        "resume's reply",
+        "type",
+        "NUL in a resume's reply",
+        "NUL in a stop's reply",
+    ],
+)
+async def test_a_lone_surrogate_or_a_nul_in_any_string_gets_an_error_and_the_socket_lives(
+    upstream, text, code
+):
+    communicator = await connect()
+
+    frame = await answered_and_alive(communicator, text)
+
+    assert (frame["type"], frame["code"]) == ("error", code)
+    assert len(upstream.exchanges) == 1  # only the well-formed ask reached the backend
+    await communicator.disconnect()
+
+
+async def test_whatever_fails_in_the_server_the_frame_is_answered_and_the_socket_lives(
+    upstream, monkeypatch
+):
+    communicator = await connect()
+    real_start = Replies.start
+
+    async def failing_once(self, *args, **kwargs):
+        monkeypatch.setattr(Replies, "start", real_start)
+        raise RuntimeError("a fault of the server's own")
+
+    monkeypatch.setattr(Replies, "start", failing_once)
+
+    frame = await answered_and_alive(communicator, '{"type": "ask", "question": "q"}')
+
+    assert (frame["type"], frame["code"], frame["reply"]) == ("error", "server_error", None)
+    assert "a fault" not in frame["message"]
+    await communicator.disconnect()
+
+
+async def test_an_answer_containing_nul_is_saved_and_shown_exactly(upstream):
+    chunks = ["before", "\x00", "after \x00\x00 end"]
+    upstream.will_answer(Script(chunks=chunks, reasoning=["think\x00ing"]))
+    session = await new_session()
+    communicator = await connect(session)
+    await ask(communicator, "q")
+    live = await receive_reply(communicator)
+    await communicator.disconnect()
+    await asyncio.wait_for(get_replies().until_idle(), 10)
+    await get_replies().log.forget(live[0]["reply"])
+
+    again = await connect(session)
+    await again.send_json_to({"type": "resume", "reply": live[0]["reply"], "after": -1})
+    replayed = await receive_reply(again)
+
+    assert live[-1]["type"] == "done"
+    assert text_of(live) == text_of(replayed) == "".join(chunks)
+    assert replayed[-1] == live[-1]
+    assert (live[-1]["text"], live[-1]["reasoning"]) == ("".join(chunks), "think\x00ing")
+    turn = await find_turn(live[0]["reply"])
+    assert (turn.status, turn.answer) == ("done", "".join(chunks))
+    await again.disconnect()
+
+
+# -- what visitors see of the backend ------------------------------------------------------
+
+SECRET = "pw-not-for-visitors"
+
+
+def without_secrets(frames: list[dict]) -> bool:
+    return not any(SECRET in json.dumps(frame) for frame in frames)
+
+
+async def test_a_base_url_with_credentials_is_shown_to_visitors_as_its_host_alone(
+    upstream, settings
+):
+    settings.STREAMDEMO_BASE_URL = f"http://alice:{SECRET}@127.0.0.1:{upstream.port}/v1"
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[-1]["type"] == "done"
+    assert frames[0]["provider"] == frames[-1]["provider"] == upstream.label
+    assert without_secrets(frames)
+    await communicator.disconnect()
+
+
+async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors(upstream, settings):
+    settings.STREAMDEMO_API_KEY = f"sk-{SECRET}"
+    upstream.will_answer(Script(fault="echo_credentials"))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[-1]["code"] == "auth_failed"
+    assert "the credentials Bearer [hidden] are not valid here" in frames[-1]["message"]
+    assert without_secrets(frames)
+    await communicator.disconnect()
+
+
+async def test_a_label_named_in_the_settings_is_what_visitors_see(upstream, settings):
+    settings.STREAMDEMO_BACKEND_LABEL = "Our own model"
+    upstream.will_answer(Script(fault="http_500"))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    assert frames[0]["provider"] == frames[-1]["provider"] == "Our own model"
+    assert frames[-1]["message"].startswith("Our own model: the backend failed (HTTP 500)")
+    assert str(upstream.port) not in json.dumps(frames)
+    await communicator.disconnect()

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.db import DatabaseError
 
 from chat.conversations import (
     Conflict,
@@ -224,3 +225,37 @@ async def test_the_turns_after_a_reply_are_those_asked_since_it():
         await turns_after("alice", conversation_id, "gone")
     with pytest.raises(ConversationNotFound):
         await turns_after("bob", conversation_id, None)
+
+
+async def test_the_thinking_of_earlier_turns_is_never_sent_back_to_the_model():
+    conversation_id, _ = await ask("2+2?", reply_id="r1")
+    await end_turn(
+        "r1",
+        Ending(status="done", text="4", reasoning="Two and two make four.", model="gpt-4"),
+    )
+    _, messages = await ask("And 3+3?", reply_id="r2", conversation_id=conversation_id)
+
+    assert (await find_turn("r1")).reasoning == "Two and two make four."
+    assert messages == [
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "4"},
+        {"role": "user", "content": "And 3+3?"},
+    ]
+
+
+async def test_an_ending_the_database_refuses_marks_the_turn_failed_with_the_text_saved_before(
+    monkeypatch, caplog
+):
+    await ask("Long?", reply_id="r1")
+    await Turn.objects.filter(reply_id="r1").aupdate(answer="Saved so far")
+
+    def refused(ending):
+        raise DatabaseError("value too long for type character varying(200)")
+
+    monkeypatch.setattr(Turn, "fields_of", staticmethod(refused))
+    await finish("r1", "Saved so far, and more")
+
+    turn = await find_turn("r1")
+    assert (turn.status, turn.error_code, turn.answer) == ("failed", "not_saved", "Saved so far")
+    assert turn.note.startswith("Cut off: The server could not save the end of this answer")
+    assert "the end of reply r1 could not be saved" in caplog.text

@@ -28,6 +28,16 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_debug_is_off_unless_asked_for():
+    unsaid = {key: value for key, value in PRODUCTION.items() if key != "DJANGO_DEBUG"}
+
+    result = check("--deploy", "--fail-level", "WARNING", **unsaid)
+
+    assert result.returncode == 0, result.stderr
+    assert "security.W018" not in result.stderr  # "DEBUG set to True in deployment"
+    assert "security.W018" in check("--deploy", **{**unsaid, "DJANGO_DEBUG": "true"}).stderr
+
+
 def test_check_deploy_warns_about_https_until_django_secure_is_set():
     result = check("--deploy", **{**PRODUCTION, "DJANGO_SECURE": "false"})
 
@@ -36,9 +46,10 @@ def test_check_deploy_warns_about_https_until_django_secure_is_set():
 
 
 def test_without_debug_the_secret_key_must_come_from_the_environment():
-    result = check(DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="example.com")
+    result = check(DJANGO_ALLOWED_HOSTS="example.com")
 
     assert result.returncode != 0
+    assert "chat.E001" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 

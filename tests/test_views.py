@@ -5,6 +5,7 @@ import re
 import pytest
 
 from chat.models import Conversation, Turn
+from tests.support.websocket import connect, receive_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +249,21 @@ def test_an_answer_with_no_text_offers_nothing_to_copy(client, session_key):
     log = page.split('id="turn-template"')[0]
     buttons = re.findall(r'<button class="copy-answer"[^>]*>', log)
     assert ["hidden" in button for button in buttons] == [True, False]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_page_names_the_backend_by_its_host_never_its_credentials(
+    async_client, upstream, settings
+):
+    secret = "pw-not-for-visitors"
+    settings.STREAMDEMO_BASE_URL = f"http://alice:{secret}@127.0.0.1:{upstream.port}/v1"
+    await async_client.get("/")
+    socket = await connect(async_client.cookies["sessionid"].value)
+    await socket.send_json_to({"type": "ask", "question": "Which?", "render": False})
+    frames = await receive_reply(socket)
+    await socket.disconnect()
+
+    page = (await async_client.get(f"/c/{frames[0]['conversation']}/")).content.decode()
+
+    assert f'data-provider="{upstream.label}"' in page
+    assert secret not in page

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from chat import conversations
 from chat.replies.transcript import Transcript
+
+logger = logging.getLogger(__name__)
 
 
 class Checkpoints:
@@ -49,9 +53,14 @@ class Checkpoints:
             if not changed:
                 return
             seqs = {reply: transcript.seq for reply, transcript in changed.items()}
-            await conversations.save_progress(
-                {reply: (t.text, t.reasoning) for reply, t in changed.items()}
-            )
+            try:
+                await conversations.save_progress(
+                    {reply: (t.text, t.reasoning) for reply, t in changed.items()}
+                )
+            except DatabaseError:
+                # Tried again at the next checkpoint; the ending saves the whole text anyway.
+                logger.exception("the text of running replies could not be saved")
+                return
             for reply, seq in seqs.items():
                 if reply in self._saved:
                     self._saved[reply] = seq

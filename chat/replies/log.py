@@ -87,6 +87,16 @@ class ReplyLog(ABC):
         """Give up a claim for a reply that will not start after all."""
 
     @abstractmethod
+    async def claim_running(self, groups: list[tuple[str, int]], reply: str) -> bool:
+        """Count the reply among the running replies of each group (a session's, an address's),
+        unless a group already has as many as its cap: then count it nowhere. A reply stops
+        counting once it has ended, or once its worker has died."""
+
+    @abstractmethod
+    async def release_running(self, groups: list[tuple[str, int]], reply: str) -> None:
+        """Stop counting a reply that will not start after all."""
+
+    @abstractmethod
     async def append(self, reply: str, delta: Delta) -> None: ...
 
     @abstractmethod

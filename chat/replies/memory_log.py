@@ -1,19 +1,18 @@
 """The reply log inside this process, used when no `REDIS_URL` is set.
 
-Ended replies are forgotten after `STREAMDEMO_REPLY_TTL`; the database answers for them then.
+Ended replies are forgotten after minutes and within a byte budget (see `retention`); the
+database answers for them then.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
 from chat.endings import Ending
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+from chat.replies.retention import PIECE_OVERHEAD, Retention
 
 
 @dataclass
@@ -21,7 +20,9 @@ class _Record:
     info: ReplyInfo
     deltas: list[Delta] = field(default_factory=list)
     ending: Ending | None = None
-    ended_at: float | None = None
+    # About how many bytes the record holds, and the running-reply groups it counts in.
+    size: int = 0
+    groups: list[str] = field(default_factory=list)
     followers: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -38,10 +39,15 @@ class MemoryReplyLog(ReplyLog):
     def __init__(self) -> None:
         self._records: dict[str, _Record] = {}
         self._running: dict[str, str] = {}  # conversation -> its latest reply
+        self._groups: dict[str, set[str]] = {}  # a session's, an address's running replies
+        self._claimed: dict[str, list[str]] = {}  # replies claimed, not yet open: their groups
+        self._retention = Retention(self._forget, lambda reply: self._records[reply].followers > 0)
 
     async def open(self, info: ReplyInfo) -> None:
-        self._forget_expired()
-        self._records[info.reply] = _Record(info=info)
+        self._retention.sweep()
+        size = PIECE_OVERHEAD + len(info.question)
+        groups = self._claimed.pop(info.reply, [])
+        self._records[info.reply] = _Record(info=info, size=size, groups=groups)
 
     async def info(self, reply: str) -> ReplyInfo | None:
         record = self._records.get(reply)
@@ -62,15 +68,48 @@ class MemoryReplyLog(ReplyLog):
         if self._running.get(conversation) == reply:
             del self._running[conversation]
 
+    async def claim_running(self, groups: list[tuple[str, int]], reply: str) -> bool:
+        for key, cap in groups:
+            members = self._groups.setdefault(key, set())
+            members -= {r for r in members if not self._runs(r)}
+            if len(members) >= cap:
+                return False
+        for key, _ in groups:
+            self._groups[key].add(reply)
+        self._claimed[reply] = [key for key, _ in groups]
+        return True
+
+    async def release_running(self, groups: list[tuple[str, int]], reply: str) -> None:
+        self._claimed.pop(reply, None)
+        self._stop_counting(reply, [key for key, _ in groups])
+
+    def _stop_counting(self, reply: str, groups: list[str]) -> None:
+        for key in groups:
+            members = self._groups.get(key)
+            if members is not None:
+                members.discard(reply)
+                if not members:
+                    del self._groups[key]
+
+    def _runs(self, reply: str) -> bool:
+        record = self._records.get(reply)
+        # Claimed and not opened yet (its turn is being stored), or opened and not ended.
+        return reply in self._claimed if record is None else record.ending is None
+
     async def append(self, reply: str, delta: Delta) -> None:
         record = self._records[reply]
         record.deltas.append(delta)
+        record.size += PIECE_OVERHEAD + len(delta.content)
         record.notify()
 
     async def close(self, reply: str, ending: Ending) -> None:
         record = self._records[reply]
-        record.ending, record.ended_at = ending, time.monotonic()
+        record.ending = ending
+        # The ending repeats the whole text and thinking.
+        record.size += len(ending.text) + len(ending.reasoning)
         record.notify()
+        self._stop_counting(reply, record.groups)
+        self._retention.ended(reply, record.size)
 
     async def has_ended(self, reply: str) -> bool:
         record = self._records.get(reply)
@@ -99,6 +138,8 @@ class MemoryReplyLog(ReplyLog):
         if record is not None:
             record.followers -= 1
             record.notify("followers_changed")
+            if record.ending is not None and record.followers <= 0:
+                self._retention.sweep()  # kept for its reader, perhaps beyond the budget
 
     async def request_stop(self, reply: str) -> None:
         record = self._records.get(reply)
@@ -124,16 +165,13 @@ class MemoryReplyLog(ReplyLog):
             stop.cancel()
 
     async def forget(self, reply: str) -> None:
-        self._records.pop(reply, None)
+        self._forget(reply)
 
-    def _forget_expired(self) -> None:
-        cutoff = time.monotonic() - settings.STREAMDEMO_REPLY_TTL
-        expired = [
-            key
-            for key, record in self._records.items()
-            if record.ended_at is not None and record.ended_at < cutoff
-        ]
-        for key in expired:
-            conversation = self._records.pop(key).info.conversation
-            if self._running.get(conversation) == key:
-                del self._running[conversation]
+    def _forget(self, reply: str) -> None:
+        self._retention.dropped(reply)
+        record = self._records.pop(reply, None)
+        if record is None:
+            return
+        self._stop_counting(reply, record.groups)
+        if self._running.get(record.info.conversation) == reply:
+            del self._running[record.info.conversation]

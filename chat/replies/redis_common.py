@@ -15,26 +15,6 @@ PREFIX = "streamdemo:reply:"
 # The `ended` mark of a reply that a follower ended because its worker's lease lapsed.
 INTERRUPTED = "interrupted"
 
-# A conversation's running reply, replaced only by one asked once it has ended or its worker's
-# lease has lapsed. The new reply's lease starts with the claim, so that no other ask can take
-# the conversation between the claim and the reply's start.
-CLAIM = """
-local running = redis.call('GET', KEYS[1])
-if running and running ~= ARGV[1]
-    and redis.call('EXISTS', ARGV[2] .. running .. ':alive') == 1
-    and redis.call('EXISTS', ARGV[2] .. running .. ':ended') == 0 then
-  return 0
-end
-redis.call('SET', ARGV[2] .. ARGV[1] .. ':alive', 1, 'PX', ARGV[3])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
-return 1
-"""
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1], ARGV[2] .. ARGV[1] .. ':alive')
-end
-"""
-
 
 def lease_ms() -> int:
     return int(settings.STREAMDEMO_WORKER_LEASE_SECONDS * 1000)

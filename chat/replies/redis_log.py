@@ -3,6 +3,9 @@
 Followers read the text from the Stream itself (XREAD BLOCK), never from channel-layer fan-out,
 which drops messages over capacity. The Stream is capped (MAXLEN) and expires.
 
+While a reply runs, its keys expire `RUNNING_KEYS_SECONDS` after the worker running it last
+renewed them; once it has ended, `STREAMDEMO_REPLY_TTL` after its end.
+
 The worker running a reply renews a lease on it while it runs. A follower that finds the Stream
 silent, unended and the lease lapsed knows that worker died: it ends the reply with an
 `interrupted` error, so no follower, on any worker, waits for an end that will never come.
@@ -20,12 +23,11 @@ import redis.asyncio as redis
 from django.conf import settings
 
 from chat.endings import WORKER_DIED, Ending, interrupted
+from chat.replies import redis_claims
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+from chat.replies.redis_claims import RENEW_INTERVAL, RUNNING_KEYS_SECONDS, renew_running
 from chat.replies.redis_common import (
-    CLAIM,
     INTERRUPTED,
-    PREFIX,
-    RELEASE,
     LoopClients,
     StreamEntries,
     Streams,
@@ -48,11 +50,10 @@ class RedisReplyLog(ReplyLog):
         return self._clients.get()
 
     async def open(self, info: ReplyInfo) -> None:
-        ttl = int(settings.STREAMDEMO_REPLY_TTL)
         reply = info.reply
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key(reply, "meta"), json.dumps(info.as_dict()), ex=ttl)
-            pipe.set(key(reply, "followers"), 0, ex=ttl)
+            pipe.set(key(reply, "meta"), json.dumps(info.as_dict()), ex=RUNNING_KEYS_SECONDS)
+            pipe.set(key(reply, "followers"), 0, ex=RUNNING_KEYS_SECONDS)
             pipe.set(key(reply, "alive"), 1, px=lease_ms())
             await pipe.execute()
 
@@ -64,28 +65,36 @@ class RedisReplyLog(ReplyLog):
         info = await self.info(reply)
         if info is not None:
             began = info.began(provider, first_token_ms)
-            ttl = int(settings.STREAMDEMO_REPLY_TTL)
-            await self._redis.set(key(reply, "meta"), json.dumps(began.as_dict()), ex=ttl)
+            meta = json.dumps(began.as_dict())
+            await self._redis.set(key(reply, "meta"), meta, ex=RUNNING_KEYS_SECONDS)
 
     async def claim(self, conversation: str, reply: str) -> bool:
-        ttl = int(settings.STREAMDEMO_REPLY_TTL)
-        running = f"{PREFIX}conversation:{conversation}"
-        claimed = await self._redis.eval(CLAIM, 1, running, reply, PREFIX, lease_ms(), ttl)
-        return bool(claimed)
+        return await redis_claims.claim(self._redis, conversation, reply)
 
     async def release(self, conversation: str, reply: str) -> None:
-        await self._redis.eval(RELEASE, 1, f"{PREFIX}conversation:{conversation}", reply, PREFIX)
+        await redis_claims.release(self._redis, conversation, reply)
+
+    async def claim_running(self, groups: list[tuple[str, int]], reply: str) -> bool:
+        return await redis_claims.claim_running(self._redis, groups, reply)
+
+    async def release_running(self, groups: list[tuple[str, int]], reply: str) -> None:
+        await redis_claims.release_running(self._redis, groups, reply)
 
     async def append(self, reply: str, delta: Delta) -> None:
         fields = {"seq": delta.seq, "content": delta.content}
         if delta.reasoning:
             fields["reasoning"] = 1
-        await self._redis.xadd(
-            key(reply),
-            fields,  # type: ignore[arg-type]  # redis-py takes ints as field values
-            maxlen=settings.STREAMDEMO_REPLY_MAX_DELTAS,
-            approximate=False,
-        )
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(
+                key(reply),
+                fields,  # type: ignore[arg-type]  # redis-py takes ints as field values
+                maxlen=settings.STREAMDEMO_REPLY_MAX_DELTAS,
+                approximate=False,
+            )
+            if delta.seq == 0:
+                # The Stream exists from its first entry on: from then on it expires too.
+                pipe.expire(key(reply), RUNNING_KEYS_SECONDS)
+            await pipe.execute()
 
     async def close(self, reply: str, ending: Ending) -> None:
         ttl = int(settings.STREAMDEMO_REPLY_TTL)
@@ -101,7 +110,9 @@ class RedisReplyLog(ReplyLog):
         await self._redis.delete(*(key(reply, suffix) for suffix in suffixes))
 
     async def has_ended(self, reply: str) -> bool:
-        return bool(await self._redis.exists(key(reply, "ended")))
+        # A reply the log has let go (its keys expired) ended long ago.
+        ended, known = await self._redis.mget(key(reply, "ended"), key(reply, "meta"))
+        return ended is not None or known is None
 
     async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
         last_id = "0-0"
@@ -134,13 +145,18 @@ class RedisReplyLog(ReplyLog):
 
     async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
         unwatched_since: float | None = None
+        info = await self.info(reply)
+        renewed = time.monotonic()
         while True:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.exists(key(reply, "stop"))
                 pipe.get(key(reply, "followers"))
                 pipe.set(key(reply, "alive"), 1, px=lease_ms())
                 pipe.get(key(reply, "ended"))
-                stop, followers, _, ended = await pipe.execute()
+                if time.monotonic() - renewed >= RENEW_INTERVAL:
+                    renewed = time.monotonic()
+                    renew_running(pipe, reply, info.conversation if info else None)
+                stop, followers, _, ended, *_ = await pipe.execute()
             if stop:
                 return "stop"
             if ended == INTERRUPTED:
@@ -177,4 +193,8 @@ class RedisReplyLog(ReplyLog):
                 provider=info.provider if info else None,
                 message=WORKER_DIED,
             )
-            await self._redis.xadd(key(reply), {"end": json.dumps(ending.as_dict())})
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.xadd(key(reply), {"end": json.dumps(ending.as_dict())})
+                for suffix in ("", "meta", "followers"):
+                    pipe.expire(key(reply, suffix), ttl)
+                await pipe.execute()

@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 
 from django.conf import settings
 from django.db import IntegrityError
 
 from chat import conversations
 from chat.endings import RESTARTED, STOPPED, Ending, interrupted
-from chat.protocol import Ask, Refusal
+from chat.protocol import Ask
+from chat.replies import admission
 from chat.replies.announcements import Announcements
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
@@ -46,24 +46,16 @@ class Replies:
         loop = asyncio.get_running_loop()
         return sum(1 for t in self._tasks.values() if not t.done() and t.get_loop() is loop)
 
-    async def start(self, ask: Ask, session: str, origin: str = "") -> str:
+    async def start(
+        self, ask: Ask, session: str, origin: str = "", address: str | None = None
+    ) -> str:
         """Store the question as a new turn, start answering it, and return the reply's id.
 
-        `Refusal` when the process already streams its limit of replies, when the conversation
-        is still answering another question, when the id the client chose is taken, when the
+        `Refusal` when a limit is reached or the ask cannot be met (see `admission`), when the
         turn to regenerate is no longer the last, or when the conversation is not the session's.
         """
-        if self.running() >= settings.STREAMDEMO_MAX_REPLIES:
-            raise Refusal("busy", "The server is answering too many questions: try again soon.")
-        reply = ask.reply or uuid.uuid4().hex
-        if ask.reply and await self.log.info(reply) is not None:
-            raise Refusal("duplicate_reply", "That reply id is already in use.", reply)
-        if ask.conversation and not await self.log.claim(ask.conversation, reply):
-            raise Refusal(
-                "busy",
-                "This conversation is still answering another question (perhaps in another "
-                "tab): stop it or wait for it to end.",
-            )
+        claimed = await admission.claim(self.log, ask, session, address, self.running())
+        reply = claimed.reply
         asked_at = time.time()
         backend = Backend.from_settings(model=ask.model, provider=ask.provider)
         try:
@@ -77,9 +69,8 @@ class Replies:
                 regenerate=ask.regenerate,
             )
         except (conversations.ConversationNotFound, conversations.Conflict, IntegrityError) as e:
-            if ask.conversation:
-                await self.log.release(ask.conversation, reply)
-            raise _refusal(e, reply) from None
+            await admission.give_back(self.log, claimed)
+            raise admission.refusal(e, reply) from None
         if ask.conversation is None:
             await self.log.claim(begun.conversation, reply)
         info = ReplyInfo(
@@ -101,11 +92,6 @@ class Replies:
         self._tasks[reply] = task
         task.add_done_callback(lambda _: self._tasks.pop(reply, None))
         return reply
-
-    async def owned(self, reply: str, session: str) -> ReplyInfo | None:
-        """The reply, if the log has it and it is the session's."""
-        info = await self.log.info(reply)
-        return info if info is not None and info.session == session else None
 
     async def stop(self, reply: str) -> None:
         await self.log.request_stop(reply)
@@ -148,7 +134,9 @@ class Replies:
         finally:
             for task in (relay, watch):
                 task.cancel()
-            await asyncio.gather(relay, watch, return_exceptions=True)
+            for result in await asyncio.gather(relay, watch, return_exceptions=True):
+                if isinstance(result, Exception):
+                    logger.error("reply %s: %r", info.reply, result, exc_info=result)
 
     async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
         reply = info.reply
@@ -203,17 +191,7 @@ class Replies:
         finally:
             await checkpoints.untrack(reply)
             if ending is not None:
-                await self.log.close(reply, ending)
-                await conversations.end_turn(reply, ending)
-
-
-def _refusal(error: Exception, reply: str) -> Refusal:
-    if isinstance(error, conversations.Conflict):
-        return Refusal(
-            "conflict",
-            "This conversation has changed since this page showed it: the answer to "
-            "regenerate is no longer the last one.",
-        )
-    if isinstance(error, IntegrityError):
-        return Refusal("duplicate_reply", "That reply id is already in use.", reply)
-    return Refusal("not_found", "There is no such conversation.")
+                try:
+                    await self.log.close(reply, ending)
+                finally:
+                    await conversations.end_turn(reply, ending)

@@ -25,6 +25,9 @@ class CompletionError(Exception):
 
     def __init__(self, code: str, cause: str, backend: Backend) -> None:
         self.code = code
+        # A backend may echo the key it was sent, or a URL with its password: never shown.
+        for secret in backend.secrets():
+            cause = cause.replace(secret, "[hidden]")
         self.cause = cause
         self.backend = backend
         super().__init__(f"{backend.describe()}: {cause}")

@@ -56,7 +56,10 @@ def judge_end(backend: Backend, exchange: Exchange | None, last: Any, *, answere
         reason, reported = exchange.finish_reason, exchange.usage is not None
         usage = usage_counts(exchange.usage if reported else g4f_usage)
     return Outcome(
-        provider=backend.base_url or getattr(last, "provider", None) or backend.label,
+        # Visitors see the label of a base URL, never the URL (it may hold credentials).
+        provider=backend.label
+        if backend.base_url
+        else getattr(last, "provider", None) or backend.label,
         model=getattr(last, "model", None) or backend.model,
         finish_reason=reason or "stop",
         usage=usage,

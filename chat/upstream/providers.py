@@ -33,6 +33,7 @@ from g4f.providers.types import ProviderType
 from chat.upstream.backends import Backend
 from chat.upstream.errors import CompletionError, stalled
 from chat.upstream.pool import close_pool
+from chat.upstream.surrogates import SurrogatePairs
 from chat.upstream.think_tags import ThinkTags
 
 # The keyword argument that carries the exchange to the provider.
@@ -53,6 +54,7 @@ class Exchange:
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     think_tags: ThinkTags = field(default_factory=ThinkTags)
+    pairs: SurrogatePairs = field(default_factory=SurrogatePairs)
 
     @classmethod
     def of(cls, messages: list[dict[str, str]], *, own_loop: bool = False) -> Exchange:
@@ -114,8 +116,8 @@ def _openai_compatible(base_url: str, api_key: str | None, model: str) -> Provid
                             yield piece
                     elif isinstance(item, _PASSED_ON):
                         yield item
-                for piece in exchange.think_tags.finish():
-                    yield _as_g4f(piece)
+                for piece in _finish(exchange):
+                    yield piece
             finally:
                 if exchange.own_loop:
                     await close_pool()
@@ -137,10 +139,24 @@ def _read_event(event: dict[str, Any], exchange: Exchange) -> list[Any]:
     # DeepSeek and llama.cpp name it `reasoning_content`, vLLM and Ollama `reasoning`.
     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
-        pieces.append(Reasoning(reasoning))
+        reasoning = exchange.pairs.feed(reasoning, reasoning=True)
+        if reasoning:
+            pieces.append(Reasoning(reasoning))
     content = delta.get("content")
     if isinstance(content, str) and content:
+        content = exchange.pairs.feed(content)
         pieces.extend(_as_g4f(piece) for piece in exchange.think_tags.feed(content))
+    return pieces
+
+
+def _finish(exchange: Exchange) -> list[Any]:
+    """What the exchange still holds once the stream has ended."""
+    pieces: list[Any] = []
+    reasoning = exchange.pairs.finish(reasoning=True)
+    if reasoning:
+        pieces.append(Reasoning(reasoning))
+    pieces.extend(_as_g4f(piece) for piece in exchange.think_tags.feed(exchange.pairs.finish()))
+    pieces.extend(_as_g4f(piece) for piece in exchange.think_tags.finish())
     return pieces
 
 

@@ -94,7 +94,7 @@ def test_an_answer_that_never_began_says_so_keeps_who_was_asked_and_offers_no_co
     for _ in range(2):
         expect(turn).to_have_attribute("data-status", "failed")
         expect(turn.locator(".outcome")).to_have_text(re.compile(r"^No answer: .*HTTP 500"))
-        expect(turn.locator(".stats")).to_contain_text(upstream.base_url)
+        expect(turn.locator(".stats")).to_contain_text(upstream.label)
         expect(turn.locator(".stats")).to_contain_text("gpt-4")
         expect(turn.get_by_role("button", name="Copy answer")).to_have_count(0)
         expect(chat.get_by_text("Cut off")).to_have_count(0)

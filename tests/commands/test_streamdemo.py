@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from tests.support import console
 from tests.support.console import ReleasingStdout, read_until
-from tests.support.faults import FAULTS, closed_port_url
+from tests.support.faults import FAULTS, closed_port_url, label_of
 from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
 ANSWER = ["Use", " os.walk", "() or", " pathlib's rglob."]
@@ -94,6 +94,17 @@ def test_base_url_flag_points_at_another_endpoint(upstream, settings):
     assert out.endswith("Hello, world!\n")
 
 
+def test_the_console_runs_with_debug_off_and_no_secret_key(upstream):
+    unset = ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    environment["STREAMDEMO_BASE_URL"] = upstream.base_url
+
+    result = console.manage("streamdemo", "--mode", "async", env=environment)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.endswith("Hello, world!\n")
+
+
 def test_api_key_flag_is_sent_as_a_bearer_token(upstream):
     run("--mode", "async", "--api-key", "sk-test")
 
@@ -141,7 +152,7 @@ def test_an_upstream_fault_keeps_the_text_printed_and_raises_one_error_naming_th
 
     assert stdout.getvalue() == printed_before(fault.kept, mode)
     message = str(raised.value)
-    assert message.startswith(f"{backend}: ")
+    assert message.startswith(f"{label_of(backend)}: ")
     assert fault.says in message
     assert "\n" not in message
 
@@ -156,7 +167,7 @@ def test_no_first_token_within_the_timeout_ends_the_command_with_an_error(upstre
         call_command("streamdemo", "--mode", mode, stdout=stdout)
 
     assert stdout.getvalue() == HEADINGS[mode]
-    assert str(raised.value) == f"{upstream.base_url}: no answer began within 0.3 s"
+    assert str(raised.value) == f"{upstream.label}: no answer began within 0.3 s"
 
 
 # One real process per kind of failure: HTTP status, network, broken stream, silence.
@@ -174,7 +185,7 @@ def test_a_failing_backend_exits_1_with_one_stderr_line_and_no_traceback(upstrea
 
     assert result.returncode == 1
     assert result.stdout == printed_before(fault.kept, mode)
-    assert result.stderr.startswith(f"CommandError: {backend}: ")
+    assert result.stderr.startswith(f"CommandError: {label_of(backend)}: ")
     assert fault.says in result.stderr
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
@@ -203,7 +214,7 @@ def test_a_connection_cut_mid_answer_exits_1_and_keeps_the_text_printed(upstream
 
     assert result.returncode == 1
     assert result.stdout == printed_before(fault.kept, mode)
-    assert result.stderr == f"CommandError: {upstream.base_url}: {fault.says}\n"
+    assert result.stderr == f"CommandError: {upstream.label}: {fault.says}\n"
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -215,7 +226,7 @@ def test_a_stalled_backend_exits_1_with_one_stderr_line_instead_of_hanging(upstr
     assert result.returncode == 1
     assert result.stdout == HEADINGS[mode] + "Started then\n"
     assert result.stderr == (
-        f"CommandError: {upstream.base_url}: the answer stalled: nothing for 0.5 s\n"
+        f"CommandError: {upstream.label}: the answer stalled: nothing for 0.5 s\n"
     )
 
 
@@ -329,7 +340,7 @@ def test_a_truncated_answer_exits_1_with_its_text_printed(upstream):
         f"Asynchronous Stream:\n{''.join(ANSWER[:2])}\n",
     )
     assert result.stderr == (
-        f"CommandError: {upstream.base_url}: the answer was cut off: the backend ended the "
+        f"CommandError: {upstream.label}: the answer was cut off: the backend ended the "
         "stream without saying it had finished\n"
     )
 
@@ -342,7 +353,7 @@ def test_a_base_url_without_a_scheme_is_refused_before_anything_is_asked(upstrea
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"CommandError: The base URL {without!r} must start with http:// or https:// "
+        f"CommandError: The base URL {upstream.label!r} must start with http:// or https:// "
         f"(for instance http://{without}).\n"
     )
     assert upstream.exchanges == []

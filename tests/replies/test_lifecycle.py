@@ -46,10 +46,11 @@ async def test_stopping_the_server_mid_answer_closes_upstream_and_saves_the_text
     server = Daphne(env).start()
     upstream.will_answer(Script(chunks=["Half", " never"], gated=True))
     try:
-        async with (
-            aiohttp.ClientSession() as browser,
-            browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab,
-        ):
+        # The page's visit gives the browser its session (an IP address's cookie too).
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+            await browser.get(server.url + "/")
+            tab = await browser.ws_connect(server.url + "/ws/chat/", origin=server.url)
             await tab.send_json({"type": "ask", "question": "q", "render": False})
             assert (await tab.receive_json(timeout=10))["type"] == "start"
             assert (await tab.receive_json(timeout=10))["content"] == "Half"

@@ -111,3 +111,43 @@ async def test_a_followed_reply_is_never_abandoned_and_is_once_nobody_follows_it
     await log.leave(reply)
 
     assert await asyncio.wait_for(watch, 5) == "abandoned"
+
+
+async def test_a_group_counts_its_running_replies_up_to_its_cap(log):
+    group = [(f"session:{uuid.uuid4().hex}", 2)]
+    first, second, third = (uuid.uuid4().hex for _ in range(3))
+
+    assert await log.claim_running(group, first)
+    await log.open(info(first))
+    assert await log.claim_running(group, second)  # claimed, its turn not stored yet
+    refused = await log.claim_running(group, third)
+    await log.close(first, DONE)
+    after_an_end = await log.claim_running(group, third)
+
+    assert (refused, after_an_end) == (False, True)
+
+
+async def test_a_reply_counts_in_every_group_or_in_none(log):
+    session, address = f"session:{uuid.uuid4().hex}", f"address:{uuid.uuid4().hex}"
+    full = uuid.uuid4().hex
+    assert await log.claim_running([(address, 1)], full)
+
+    refused = await log.claim_running([(session, 5), (address, 1)], uuid.uuid4().hex)
+    await log.release_running([(address, 1)], full)
+    other = uuid.uuid4().hex
+    admitted = await log.claim_running([(session, 1), (address, 1)], other)
+
+    assert (refused, admitted) == (False, True)
+    # The refused claim was counted nowhere: the session's group holds the one admitted alone.
+    assert not await log.claim_running([(session, 1)], uuid.uuid4().hex)
+
+
+async def test_a_reply_the_log_never_had_or_has_let_go_counts_as_ended(log):
+    reply = await opened(log)
+    running = await log.has_ended(reply)
+    await log.close(reply, DONE)
+    await log.forget(reply)
+
+    assert running is False
+    assert await log.has_ended(reply)
+    assert await log.has_ended(uuid.uuid4().hex)

@@ -252,3 +252,32 @@ async def test_a_tab_on_another_worker_follows_each_reply_asked_in_its_conversat
     assert (heard["type"], heard["question"]) == ("start", "Second?")
     assert piece["content"] == "From"
     assert [frame["type"] for frame in rest] == ["delta", "done"]
+
+
+async def ttls(log, reply) -> dict[str, int]:
+    """Each key the reply has in Redis, by suffix, with its seconds left (-1: never expires)."""
+    client = log._redis
+    keys = [key async for key in client.scan_iter(match=f"streamdemo:reply:{reply}*")]
+    return {key.removeprefix(f"streamdemo:reply:{reply}"): await client.ttl(key) for key in keys}
+
+
+async def test_a_replys_keys_expire_while_it_runs_and_within_the_ttl_once_it_has_ended(
+    redis_url, settings
+):
+    settings.STREAMDEMO_REPLY_TTL = 120
+    log = RedisReplyLog(redis_url)
+    reply = uuid.uuid4().hex
+    await log.claim("conversation-" + reply, reply)
+    await log.open(info(reply))
+    await log.join(reply)
+    await log.append(reply, Delta(0, "a"))
+    await log.request_stop(reply)
+
+    running = await ttls(log, reply)
+    await log.close(reply, DONE)
+    ended = await ttls(log, reply)
+
+    assert set(running) >= {"", ":meta", ":followers", ":alive", ":stop"}
+    assert all(seconds > 0 for seconds in running.values()), running
+    assert set(ended) >= {"", ":meta", ":followers", ":ended"}
+    assert all(0 < seconds <= 120 for seconds in ended.values()), ended

@@ -56,7 +56,7 @@ async def test_an_answer_is_logged_delta_by_delta_and_its_ending_saved_as_it_was
 
     assert deltas == ["Use", " os.walk"]
     assert (ending.status, ending.text, ending.finish_reason) == ("done", "Use os.walk", "stop")
-    assert (ending.model, ending.provider, ending.usage) == ("gpt-4", upstream.base_url, USAGE)
+    assert (ending.model, ending.provider, ending.usage) == ("gpt-4", upstream.label, USAGE)
     assert ending.stats["chunks"] == 2
     assert upstream.exchanges[0].messages == [{"role": "user", "content": "How?"}]
     assert await saved(reply) == ending
@@ -108,7 +108,7 @@ async def test_a_failure_mid_answer_ends_the_reply_failed_and_saves_the_text_so_
 
     assert deltas == ["Half", " of it"]
     assert (ending.status, ending.error_code, ending.text) == ("failed", "malformed", "Half of it")
-    assert ending.error_message.startswith(f"{upstream.base_url}: ")
+    assert ending.error_message.startswith(f"{upstream.label}: ")
     assert await saved(reply) == ending
 
 
@@ -161,8 +161,8 @@ async def test_when_the_first_candidate_fails_the_reply_names_the_one_that_answe
 
     assert "".join(deltas) == "Hello, world!"
     # What the `start` frame of every follower names.
-    assert (await get_replies().log.info(reply)).provider == upstream.base_url
-    assert ending.provider == upstream.base_url
+    assert (await get_replies().log.info(reply)).provider == upstream.label
+    assert ending.provider == upstream.label
 
 
 async def test_a_provider_picked_answers_instead_of_the_configured_endpoint(upstream, settings):
@@ -187,3 +187,17 @@ async def test_a_conversation_of_another_session_is_not_found(upstream):
 
     assert refused.value.code == "not_found"
     assert len(upstream.exchanges) == 1
+
+
+async def test_an_ending_the_log_cannot_take_is_still_saved_and_the_failure_logged(
+    upstream, monkeypatch, caplog
+):
+    async def lost(reply, ending):
+        raise ConnectionError("the reply log went away")
+
+    monkeypatch.setattr(get_replies().log, "close", lost)
+
+    reply = await start("q")
+
+    assert (await saved(reply)).status == "done"
+    assert "the reply log went away" in caplog.text

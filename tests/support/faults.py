@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from tests.support.upstream import Script, Upstream
 
 UNRESOLVABLE = "http://no-such-host.invalid/v1"
 CLOSED_PORT = "a port nothing listens on"
+
+
+def label_of(base_url: str) -> str:
+    """What visitors and the console are shown of a base URL: its host and port alone."""
+    return urlsplit(base_url).netloc
 
 
 def closed_port_url() -> str:

@@ -62,6 +62,7 @@ HTTP_FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
 
 FAULTS = (
     *HTTP_FAULTS,  # answer that HTTP status with that JSON body
+    "echo_credentials",  # 401, the body quoting the Authorization header the request carried
     "drop",  # stream the chunks, then cut the connection without finishing
     "malformed",  # stream the chunks, then a `data:` line that is not JSON
     "stall",  # stream the chunks, then send nothing more and never finish
@@ -88,6 +89,9 @@ class Script:
     # A "conversation" for the client to send back with its next request, as g4f's own API
     # server returns one in its chunks.
     conversation: dict[str, str] | None = None
+    # Send text as raw UTF-8, not as JSON's \u escapes, and each event that holds a character
+    # of several bytes in two writes, cut inside that character (after `interval`, if any).
+    split_characters: bool = False
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -146,6 +150,11 @@ class Upstream:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def label(self) -> str:
+        """What visitors are shown of this backend: its host and port, never its URL."""
+        return f"127.0.0.1:{self.port}"
+
     def will_answer(self, *scripts: Script) -> None:
         """Queue scripts for the next requests; after them the default script answers."""
         self._scripts.extend(scripts)
@@ -195,6 +204,21 @@ class Upstream:
             self._loop.run_until_complete(runner.cleanup())
             self._loop.close()
 
+    async def _write_split(
+        self, response: web.StreamResponse, event: bytes, script: Script
+    ) -> None:
+        """The event in two writes, the first ending inside a character's bytes."""
+        text = event.decode()
+        wide = next((index for index, char in enumerate(text) if len(char.encode()) > 1), None)
+        if wide is None:
+            await response.write(event)
+            return
+        cut = len(text[:wide].encode()) + 1
+        await response.write(event[:cut])
+        if script.interval:
+            await asyncio.sleep(script.interval)  # pacing, so the halves go out apart
+        await response.write(event[cut:])
+
     def _new_gate(self) -> None:
         self._gate = asyncio.Semaphore(0)
 
@@ -210,6 +234,10 @@ class Upstream:
             if script.fault in HTTP_FAULTS:
                 status, body = HTTP_FAULTS[script.fault]
                 return web.json_response(body, status=status)
+            if script.fault == "echo_credentials":
+                sent = request.headers.get("Authorization", "none")
+                body = {"error": {"message": f"the credentials {sent} are not valid here"}}
+                return web.json_response(body, status=401)
             return await self._stream(request, script, exchange)
         finally:
             exchange.closed.set()
@@ -226,7 +254,10 @@ class Upstream:
             elif script.interval and index > 0:
                 await asyncio.sleep(script.interval)
             exchange.sent += 1
-            await response.write(_event(_chunk(model, delta)))
+            if script.split_characters:
+                await self._write_split(response, _event(_chunk(model, delta), raw=True), script)
+            else:
+                await response.write(_event(_chunk(model, delta)))
         if script.gated:
             # The ending, too, waits for its turn: a drop lands after the client saw every chunk.
             await self._gate.acquire()
@@ -264,5 +295,5 @@ def _chunk(model: str, delta: dict[str, str], finish_reason: str | None = None) 
     }
 
 
-def _event(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\n\n".encode()
+def _event(payload: dict[str, Any], *, raw: bool = False) -> bytes:
+    return f"data: {json.dumps(payload, ensure_ascii=not raw)}\n\n".encode()

@@ -21,14 +21,36 @@ async def new_session() -> str:
     return store.session_key
 
 
-async def connect(session: str | None = None) -> WebsocketCommunicator:
-    """A socket to `/ws/chat/` from an allowed origin, connected; with `session`, that browser's."""
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    if session:
-        headers.append((b"cookie", f"sessionid={session}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+async def connect(
+    session: str | None = None, *, cookie: str | None = None, client: str = "127.0.0.1"
+) -> WebsocketCommunicator:
+    """A socket to `/ws/chat/` from an allowed origin, connected, from the address `client`.
+
+    With `session`, that browser's; without, a new browser's (the page always has a session).
+    `cookie` sends that session cookie instead, as it is, real or not.
+    """
+    if cookie is None:
+        cookie = session or await new_session()
+    communicator = socket(cookie=cookie, client=client)
     connected, _ = await communicator.connect()
     assert connected
+    return communicator
+
+
+def socket(
+    *,
+    cookie: str = "",
+    origin: str = "http://localhost",
+    host: str = "localhost",
+    client: str = "127.0.0.1",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> WebsocketCommunicator:
+    """A socket to `/ws/chat/` not yet connected, its handshake as given."""
+    sent = [(b"origin", origin.encode()), (b"host", host.encode()), *(headers or [])]
+    if cookie:
+        sent.append((b"cookie", f"sessionid={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=sent)
+    communicator.scope["client"] = (client, 50000)
     return communicator
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from chat.upstream.backends import Backend
 from tests.support.answers import QUESTION, answered, endpoint
-from tests.support.faults import closed_port_url
+from tests.support.faults import closed_port_url, label_of
 from tests.support.upstream import Script
 
 
@@ -26,8 +26,8 @@ def test_when_every_candidate_fails_the_error_names_each_of_them(upstream, clien
     error = result.error
     assert result.pieces == []
     assert error.code == "upstream_unavailable"
-    assert f"{dead}: could not connect: connection refused" in str(error)
-    assert f"{upstream.base_url}: the backend failed (HTTP 500)" in str(error)
+    assert f"{label_of(dead)}: could not connect: connection refused" in str(error)
+    assert f"{upstream.label}: the backend failed (HTTP 500)" in str(error)
 
 
 def test_several_provider_names_are_each_tried_and_each_named_when_all_fail(upstream, client):

@@ -1,3 +1,5 @@
+import pytest
+
 from chat.upstream.backends import Backend
 
 
@@ -13,7 +15,8 @@ def test_the_settings_name_the_backend(settings):
         None,
         "http://127.0.0.1:11434/v1",
     )
-    assert backend.describe() == "http://127.0.0.1:11434/v1"
+    # Visitors are shown where it is, not the URL, which may hold credentials.
+    assert backend.describe() == "127.0.0.1:11434"
 
 
 def test_a_provider_chosen_by_name_answers_instead_of_the_configured_endpoint(settings):
@@ -50,3 +53,43 @@ def test_each_of_several_comma_separated_endpoints_is_a_candidate_in_order():
         "A",
         "B",
     ]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "label"),
+    [
+        ("https://alice:s3cret@api.example.com/v1", "api.example.com"),
+        ("https://api.example.com:8443/v1?key=s3cret&org=o", "api.example.com:8443"),
+        ("http://[::1]:8000/v1", "[::1]:8000"),
+        ("127.0.0.1:8100/v1", "127.0.0.1:8100"),
+    ],
+    ids=["user and password", "key in the query", "IPv6", "no scheme"],
+)
+def test_visitors_see_only_the_host_and_port_of_a_base_url(base_url, label):
+    backend = Backend(model="m", base_url=base_url)
+
+    assert backend.label == backend.describe() == label
+    assert "s3cret" not in repr(backend)
+
+
+def test_a_label_named_in_the_settings_stands_for_each_endpoint_in_order(settings):
+    settings.STREAMDEMO_BASE_URL = "https://u:p@a.example/v1,https://u:p@b.example/v1"
+    settings.STREAMDEMO_BACKEND_LABEL = "Primary, Fallback"
+
+    backend = Backend.from_settings()
+
+    assert [candidate.label for candidate in backend.candidates()] == ["Primary", "Fallback"]
+    assert backend.label == "Primary, Fallback"
+
+
+def test_a_provider_picked_instead_of_the_endpoint_is_named_by_its_own_name(settings):
+    settings.STREAMDEMO_BASE_URL = "https://u:p@a.example/v1"
+    settings.STREAMDEMO_BACKEND_LABEL = "Our model"
+
+    assert Backend.from_settings(provider="PollinationsAI").label == "PollinationsAI"
+
+
+def test_the_secrets_of_a_backend_are_its_key_password_and_query():
+    backend = Backend(model="m", base_url="https://alice:pw@h.example/v1?key=k1", api_key="sk-2")
+
+    assert set(backend.secrets()) == {"sk-2", "pw", "key=k1", "k1"}

@@ -18,7 +18,7 @@ from chat.upstream.completions import (
 )
 from chat.upstream.errors import CompletionError
 from tests.support.answers import QUESTION, answered, endpoint
-from tests.support.faults import FAULTS, closed_port_url
+from tests.support.faults import FAULTS, closed_port_url, label_of
 from tests.support.upstream import REASONING_WAYS, Script, Upstream
 
 
@@ -63,7 +63,7 @@ async def test_an_upstream_fault_is_one_error_naming_the_backend_and_the_next_an
     assert deltas == fault.kept
     assert error is not None
     assert error.code == fault.code
-    assert str(error).startswith(f"{backend}: ")
+    assert str(error).startswith(f"{label_of(backend)}: ")
     assert fault.says in str(error)
     await assert_the_next_answer_streams(upstream)
 
@@ -79,7 +79,7 @@ async def test_no_first_token_within_the_timeout_is_an_error_and_closes_the_upst
     assert deltas == []
     assert (error.code, str(error)) == (
         "first_token_timeout",
-        f"{upstream.base_url}: no answer began within 0.3 s",
+        f"{upstream.label}: no answer began within 0.3 s",
     )
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
     await assert_the_next_answer_streams(upstream)
@@ -96,7 +96,7 @@ async def test_a_stall_mid_answer_keeps_the_text_sent_and_closes_the_upstream_re
     assert deltas == ["Started", " then"]
     assert (error.code, str(error)) == (
         "stalled",
-        f"{upstream.base_url}: the answer stalled: nothing for 0.3 s",
+        f"{upstream.label}: the answer stalled: nothing for 0.3 s",
     )
     assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 1)
     assert not upstream.exchanges[0].finished
@@ -141,7 +141,7 @@ async def test_once_ended_the_stream_says_how_and_which_candidate_answered(upstr
     assert stream.used.base_url == upstream.base_url
     outcome = stream.outcome
     assert (outcome.provider, outcome.model, outcome.finish_reason) == (
-        upstream.base_url,
+        upstream.label,
         "gpt-4",
         "length",
     )
@@ -269,3 +269,32 @@ def test_with_no_backend_named_and_no_internet_the_error_says_what_to_do(client)
     assert result.error.code == "unreachable"
     assert "g4f could not fetch its list of providers from g4f.dev" in str(result.error)
     assert "STREAMDEMO_BASE_URL" in str(result.error)
+
+
+def test_a_character_whose_bytes_arrive_in_two_network_writes_is_read_whole(upstream, client):
+    upstream.will_answer(
+        Script(chunks=["Smile 😀", " and 🎉, é"], split_characters=True, interval=0.05)
+    )
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.error is None
+    assert result.text == "Smile 😀 and 🎉, é"
+
+
+def test_a_character_whose_two_utf16_halves_come_in_two_events_is_joined(upstream, client):
+    # Some servers cut text by UTF-16 units: each event then holds half of an emoji, as JSON's
+    # "\ud83d" and "\ude00" escapes.
+    upstream.will_answer(
+        Script(
+            reasoning=["Think \ud83e", "\udd14 hard"],
+            chunks=["Done \ud83d", "\ude00!", " Lone \udc00 and \ud800"],
+        )
+    )
+
+    result = answered(client, QUESTION, endpoint(upstream))
+
+    assert result.error is None
+    assert result.thinking == "Think 🤔 hard"
+    assert result.text == "Done 😀! Lone \ufffd and \ufffd"
+    assert result.stream.outcome.finish_reason == "stop"

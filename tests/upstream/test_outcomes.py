@@ -40,7 +40,7 @@ def test_an_answer_the_backend_finished_is_done_with_its_reason_and_count(upstre
     outcome = judge_end(backend, exchange, last, answered=True)
 
     assert outcome == Outcome(
-        provider=upstream.base_url,
+        provider=upstream.label,
         model="gpt-4",
         finish_reason="length",
         usage=usage,

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         "Client, then through its AsyncClient. Backend options default to the STREAMDEMO_* "
         "settings."
     )
+    # A console demo signs nothing and stores nothing: it runs without a secret key, debug off.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
