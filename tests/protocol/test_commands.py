@@ -1,9 +1,8 @@
-"""The `/ws/chat/` protocol: what a frame means, what a client gets wrong, the final frame."""
+"""What a client's frame means, and what it gets wrong."""
 
 import pytest
 
-from chat.endings import Ending
-from chat.protocol import Ask, ProtocolError, Resume, Stop, Watch, final, parse
+from chat.protocol import Ask, ProtocolError, Resume, Stop, Watch, parse
 
 OTHER = "f" * 32
 REPLY = "0123456789abcdef0123456789abcdef"
@@ -98,55 +97,3 @@ def test_stop_and_resume_parse_into_their_commands():
     assert parse(f'{{"type": "resume", "reply": "{REPLY}", "after": 4, "render": false}}') == (
         Resume(REPLY, 4, render=False)
     )
-
-
-FACTS = {"model": "gpt-4", "provider": "http://127.0.0.1:8080/v1", "stats": {"chunks": 2}}
-
-
-@pytest.mark.parametrize(
-    ("ending", "frame"),
-    [
-        (
-            Ending(status="done", text="All of it", finish_reason="stop", **FACTS),
-            {"type": "done", "finish_reason": "stop", "note": ""},
-        ),
-        (
-            Ending(status="stopped", text="Half", finish_reason="stopped", **FACTS),
-            {
-                "type": "done",
-                "finish_reason": "stopped",
-                "note": "Stopped: the answer so far is kept.",
-            },
-        ),
-        (
-            Ending(
-                status="failed",
-                text="Half",
-                error_code="connection_lost",
-                error_message="the connection was lost",
-                **FACTS,
-            ),
-            {
-                "type": "error",
-                "code": "connection_lost",
-                "message": "the connection was lost",
-                "note": "Cut off: the connection was lost",
-            },
-        ),
-    ],
-    ids=["done", "stopped", "failed"],
-)
-def test_the_final_frame_carries_the_whole_text_and_how_the_reply_ended(ending, frame):
-    sent = final(REPLY, ending)
-
-    assert sent == {
-        **frame,
-        "reply": REPLY,
-        "provider": ending.provider,
-        "model": "gpt-4",
-        "usage": None,
-        "usage_reported": False,
-        "stats": {"chunks": 2},
-        "text": ending.text,
-        "reasoning": "",
-    }

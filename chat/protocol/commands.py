@@ -1,9 +1,7 @@
-"""The websocket protocol of `/ws/chat/`: client frames parsed and checked, server frames built.
+"""What a client may send on `/ws/chat/`: its frames parsed and checked into commands.
 
 Everything a client can get wrong is caught here and becomes a `ProtocolError` with a short
-code and a sentence for a person; that and any other `Refusal` becomes an `error` frame. The
-final frame of a reply is built here alone, from its `Ending`, whether the reply ended just
-now or long ago.
+code and a sentence for a person; that and any other `Refusal` becomes an `error` frame.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from chat.endings import Ending
+from chat.protocol.frames import error
 from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
@@ -193,67 +191,3 @@ def allowed_models() -> list[str]:
 
 def allowed_providers() -> list[str]:
     return list(settings.STREAMDEMO_PROVIDERS)
-
-
-def start(
-    reply: str,
-    *,
-    conversation: str,
-    title: str,
-    question: str,
-    model: str,
-    provider: str | None,
-    left_out: int = 0,
-    replaces: str | None = None,
-    elapsed_ms: int | None = None,
-    first_token_ms: int | None = None,
-) -> dict[str, Any]:
-    """The first frame of a reply: what was asked, where, of whom, and how long ago."""
-    return {
-        "type": "start",
-        "reply": reply,
-        "model": model,
-        "provider": provider,
-        "conversation": conversation,
-        "title": title,
-        "question": question,
-        "left_out": left_out,
-        "replaces": replaces,
-        "stats": {"elapsed_ms": elapsed_ms, "first_token_ms": first_token_ms},
-    }
-
-
-def final(reply: str, ending: Ending) -> dict[str, Any]:
-    """The last frame of a reply: `done`, or `error` for one that failed, with all of its text."""
-    facts = {
-        "provider": ending.provider,
-        "model": ending.model,
-        "usage": ending.usage,
-        "usage_reported": ending.usage_reported,
-        "stats": ending.stats,
-        "text": ending.text,
-        "reasoning": ending.reasoning,
-        "note": ending.note,
-    }
-    if ending.status == "failed":
-        return {**error(reply, ending.error_code or "failed", ending.error_message or ""), **facts}
-    return {"type": "done", "reply": reply, "finish_reason": ending.finish_reason, **facts}
-
-
-def watching(conversation: str) -> dict[str, Any]:
-    """The socket now shows the conversation: it has every turn, and will hear of new ones."""
-    return {"type": "watching", "conversation": conversation}
-
-
-def delta(reply: str, seq: int, content: str, *, reasoning: bool = False) -> dict[str, Any]:
-    """A piece of the answer, or, as a `reasoning` frame, of the thinking before it."""
-    kind = "reasoning" if reasoning else "delta"
-    return {"type": kind, "reply": reply, "seq": seq, "content": content}
-
-
-def html(reply: str, upto: int, markup: str) -> dict[str, Any]:
-    return {"type": "html", "reply": reply, "upto": upto, "html": markup}
-
-
-def error(reply: str | None, code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "reply": reply, "code": code, "message": message}

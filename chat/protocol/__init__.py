@@ -1,0 +1,37 @@
+"""The websocket protocol of `/ws/chat/` (docs/protocol.md): `commands` are what a client
+sends, `frames` what the server sends back."""
+
+from chat.protocol.commands import (
+    REPLY_ID,
+    Ask,
+    Command,
+    ProtocolError,
+    Refusal,
+    Resume,
+    Stop,
+    Watch,
+    allowed_models,
+    allowed_providers,
+    parse,
+)
+from chat.protocol.frames import delta, error, final, html, start, watching
+
+__all__ = [
+    "REPLY_ID",
+    "Ask",
+    "Command",
+    "ProtocolError",
+    "Refusal",
+    "Resume",
+    "Stop",
+    "Watch",
+    "allowed_models",
+    "allowed_providers",
+    "delta",
+    "error",
+    "final",
+    "html",
+    "parse",
+    "start",
+    "watching",
+]
