@@ -13,7 +13,7 @@ DJANGO_DEBUG ?= true
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamdemo
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run demo test test-services lint bench clean
+.PHONY: run demo test test-services lint bench bench-profile clean
 
 # Running the app needs only its own packages; the test tools (Playwright, Hypothesis, ruff,
 # pytest) would more than double the virtualenv. Each set has its own stamp, so `make run` then
@@ -49,12 +49,14 @@ test-services: $(VENV)/.installed-dev
 		STREAMDEMO_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
-# Not part of `make test`: about a quarter of an hour of load on 127.0.0.1; see bench/README.md.
+# Not part of `make test`: about twelve minutes of load on 127.0.0.1, then the report in
+# bench/results/report.md; see bench/README.md. ARGS go to `python -m bench.run`.
 $(VENV)/.bench-installed: $(VENV)/.installed-dev bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
-# `g4f api` gets a venv of its own, so the app is measured with its own packages only.
+# `g4f api` gets a venv of its own, so the app is measured with its own packages only. It is
+# measured only when named (ARGS="--systems ...,g4f-api"), and installed only then.
 G4F_API_VENV ?= .venv-g4f-api
 $(G4F_API_VENV)/.installed: bench/requirements-g4f-api.txt
 	$(PYTHON) -m venv $(G4F_API_VENV)
@@ -62,8 +64,13 @@ $(G4F_API_VENV)/.installed: bench/requirements-g4f-api.txt
 	$(G4F_API_VENV)/bin/python -m pip install --quiet -r bench/requirements-g4f-api.txt
 	touch $@
 
-bench: $(VENV)/.bench-installed $(G4F_API_VENV)/.installed
+bench: $(VENV)/.bench-installed $(if $(findstring g4f-api,$(ARGS)),$(G4F_API_VENV)/.installed)
 	$(PY) -m bench.run $(ARGS)
+
+# Where a chunk's time goes in the app (py-spy, by component), into bench/results/profile.md;
+# ARGS go to `python -m bench.profile`. `make bench ARGS=--profile` adds it to the report.
+bench-profile: $(VENV)/.bench-installed
+	$(PY) -m bench.profile $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(G4F_API_VENV) .pytest_cache .ruff_cache

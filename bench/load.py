@@ -1,13 +1,15 @@
 """The load client: C concurrent conversations against one system, measured per chunk.
 
-    python -m bench.load --kind ws --url ws://127.0.0.1:8000/ws/chat/ \\
+    python -m bench.load --kind app --url ws://127.0.0.1:8000/ws/chat/ \\
         --streams 200 --chunks 100 --interval 0.02 --server-pid 1234
 
-`--kind ws` speaks the app's websocket protocol (the app and the floor relay); `--kind sse`
-posts to an OpenAI-compatible `/chat/completions` (the upstream itself, `g4f api`). Each chunk's
-latency is its receive time minus the send time the upstream stamped into it. Streams start
-spread evenly over one interval, as independent users would, rather than all on one tick.
-Prints one JSON object.
+`--kind app` speaks the app's websocket protocol as a page does: a session of its own from the
+page (one per stream, as independent visitors), then `ask`, acknowledging what it receives
+(`bench.ws_frames`). `--kind ws` speaks the same frames to the floor relay, which needs neither.
+`--kind sse` posts to an OpenAI-compatible `/chat/completions` (the upstream itself, `g4f api`).
+Each chunk's latency is its receive time minus the send time the upstream stamped into it.
+Streams start spread evenly over one interval, as independent users would, rather than all on
+one tick. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -17,60 +19,19 @@ import asyncio
 import contextlib
 import json
 import resource
-from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from bench.clock import now_ns, send_times
+from bench.clock import now_ns
 from bench.server_usage import UsageWatcher
-from bench.stats import percentile
+from bench.streams import Scenario, StreamResult, summarize
+from bench.ws_frames import FlowControl, ask_frame, read_frame
 
 CONNECT_CONCURRENCY = 100
-# Beyond three times its paced length, a stream has this long to end before it counts as
-# failed: half a minute without an answer is a user gone.
-GRACE_SECONDS = 30.0
-
-
-@dataclass
-class Scenario:
-    streams: int
-    chunks: int
-    interval: float
-    size: int = 32
-
-    @property
-    def question(self) -> str:
-        return f"bench chunks={self.chunks} interval={self.interval} size={self.size}"
-
-    @property
-    def deadline(self) -> float:
-        """Seconds every stream gets to finish before it counts as incomplete."""
-        return self.chunks * self.interval * 3 + GRACE_SECONDS
-
-
-@dataclass
-class StreamResult:
-    asked_ns: int = 0
-    first_chunk_ns: int | None = None
-    last_chunk_ns: int | None = None
-    latencies_ns: list[int] = field(default_factory=list)
-    ended: bool = False
-    failure: str | None = None
-
-    @property
-    def chunks(self) -> int:
-        return len(self.latencies_ns)
-
-    def note(self, content: str) -> None:
-        received = now_ns()
-        stamps = send_times(content)
-        if stamps and self.first_chunk_ns is None:
-            self.first_chunk_ns = received
-        if stamps:
-            self.last_chunk_ns = received
-        self.latencies_ns.extend(received - sent for sent in stamps)
+# Django's default session cookie, which the app keeps.
+SESSION_COOKIE = "sessionid"
 
 
 class Target:
@@ -81,13 +42,29 @@ class Target:
         self.url = url
         self.body_extra = body_extra
         parts = urlsplit(url)
-        # The app checks the Origin of a websocket against its allowed hosts.
+        # The page's own address: the app checks a websocket's Origin against it, and the page
+        # is where a visitor's session starts.
         self.origin = f"http://{parts.hostname}:{parts.port}"
 
     async def open(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse | None:
-        if self.kind != "ws":
+        if self.kind == "sse":
             return None
-        return await session.ws_connect(self.url, origin=self.origin, max_msg_size=0)
+        headers = {}
+        if self.kind == "app":
+            headers["Cookie"] = f"{SESSION_COOKIE}={await self._new_session(session)}"
+        return await session.ws_connect(
+            self.url, origin=self.origin, max_msg_size=0, headers=headers
+        )
+
+    async def _new_session(self, session: aiohttp.ClientSession) -> str:
+        """Load the page, as a new visitor does: the app stores nothing for a socket without."""
+        async with session.get(f"{self.origin}/") as page:
+            cookie = page.cookies.get(SESSION_COOKIE)
+            if page.status != 200 or cookie is None:
+                raise aiohttp.ClientResponseError(
+                    page.request_info, (), status=page.status, message="no session from the page"
+                )
+            return cookie.value
 
     async def converse(
         self,
@@ -97,10 +74,22 @@ class Target:
         result: StreamResult,
     ) -> None:
         result.asked_ns = now_ns()
-        if socket is not None:
-            await _converse_ws(socket, question, self.body_extra, result)
-        else:
+        if socket is None:
             await self._converse_sse(session, question, result)
+            return
+        flow = FlowControl() if self.kind == "app" else None
+        await socket.send_str(ask_frame(question, self.body_extra))
+        async for message in socket:
+            received = now_ns()
+            if message.type != aiohttp.WSMsgType.TEXT:
+                result.failure = f"socket {message.type.name}"
+                return
+            ack = flow.received(message.data) if flow else None
+            if ack is not None:
+                await socket.send_str(ack)
+            if read_frame(message.data, received, result, flow):
+                return
+        result.failure = "socket closed mid-answer"
 
     async def _converse_sse(
         self, session: aiohttp.ClientSession, question: str, result: StreamResult
@@ -116,6 +105,8 @@ class Target:
                 result.failure = f"HTTP {response.status}"
                 return
             async for line in response.content:
+                received = now_ns()
+                result.received_chars += len(line)
                 if not line.startswith(b"data: "):
                     continue
                 if line.startswith(b"data: [DONE]"):
@@ -128,41 +119,28 @@ class Target:
                 for choice in event.get("choices") or ():
                     content = (choice.get("delta") or {}).get("content")
                     if content:
-                        result.note(content)
-
-
-async def _converse_ws(
-    socket: aiohttp.ClientWebSocketResponse,
-    question: str,
-    extra: dict[str, Any],
-    result: StreamResult,
-) -> None:
-    await socket.send_str(json.dumps({"type": "ask", "question": question, **extra}))
-    async for message in socket:
-        if message.type != aiohttp.WSMsgType.TEXT:
-            result.failure = f"socket {message.type.name}"
-            return
-        frame = json.loads(message.data)
-        kind = frame.get("type")
-        if kind == "delta":
-            result.note(frame["content"])
-        elif kind == "done":
-            result.ended = True
-            return
-        elif kind == "error":
-            result.failure = f"{frame.get('code')}: {frame.get('message')}"[:200]
-            return
-    result.failure = "socket closed mid-answer"
+                        result.note(content, received)
 
 
 async def run_load(
-    target: Target, scenario: Scenario, server_pid: int | None, upstream_pid: int | None = None
+    target: Target,
+    scenario: Scenario,
+    server_pid: int | None,
+    upstream_pid: int | None = None,
+    during: contextlib.AbstractContextManager[object] | None = None,
 ) -> dict[str, Any]:
-    """Run one scenario; with pids, also report the server's (and the upstream's) usage."""
+    """Run one scenario; with pids, also report the server's (and the upstream's) usage.
+
+    Usage counts, and `during` (a profiler) runs, only once every stream has connected: from
+    the first ask to the last answer's end, not while visitors load the page.
+    """
     raise_fd_limit()
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    # No shared cookie jar: every stream is a visitor with a session of its own.
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as session:
         sockets, connect_failures = await _open_all(target, session, scenario.streams)
         results = [StreamResult() for _ in sockets]
         watcher = UsageWatcher(server_pid) if server_pid else None
@@ -170,7 +148,11 @@ async def run_load(
         client_cpu = _own_cpu_seconds()
         began = now_ns()
         try:
-            with watcher or contextlib.nullcontext(), upstream or contextlib.nullcontext():
+            with (
+                watcher or contextlib.nullcontext(),
+                upstream or contextlib.nullcontext(),
+                during or contextlib.nullcontext(),
+            ):
                 await _converse_all(target, session, scenario, sockets, results)
             client_cpu = _own_cpu_seconds() - client_cpu
         finally:
@@ -208,7 +190,10 @@ async def _open_all(
 
     opened = await asyncio.gather(*(open_one() for _ in range(count)))
     sockets = [item for item in opened if not isinstance(item, BaseException)]
-    return sockets, count - len(sockets)
+    refused = [item for item in opened if isinstance(item, BaseException)]
+    if refused:
+        print(f"{len(refused)} of {count} could not connect, e.g. {refused[0]!r}", flush=True)
+    return sockets, len(refused)
 
 
 async def _converse_all(
@@ -233,39 +218,6 @@ async def _converse_all(
     await asyncio.gather(*(one(index) for index in range(len(sockets))))
 
 
-def summarize(
-    results: list[StreamResult], scenario: Scenario, began_ns: int, connect_failures: int
-) -> dict[str, Any]:
-    latencies = [value / 1e6 for result in results for value in result.latencies_ns]
-    first_chunks = [
-        (result.first_chunk_ns - result.asked_ns) / 1e6
-        for result in results
-        if result.first_chunk_ns is not None
-    ]
-    failed = connect_failures + sum(1 for result in results if result.failure)
-    incomplete = sum(
-        1
-        for result in results
-        if not result.failure and (not result.ended or result.chunks != scenario.chunks)
-    )
-    last = max((r.last_chunk_ns for r in results if r.last_chunk_ns), default=None)
-    elapsed = (last - began_ns) / 1e9 if last else None
-    failures = sorted({result.failure for result in results if result.failure})
-    return {
-        "scenario": asdict(scenario),
-        "latency_p50_ms": percentile(latencies, 0.50),
-        "latency_p99_ms": percentile(latencies, 0.99),
-        "latency_max_ms": max(latencies, default=None),
-        "first_chunk_p50_ms": percentile(first_chunks, 0.50),
-        "first_chunk_p99_ms": percentile(first_chunks, 0.99),
-        "chunks": len(latencies),
-        "chunks_per_s": len(latencies) / elapsed if elapsed else None,
-        "failed": failed,
-        "incomplete": incomplete,
-        "failure_samples": failures[:5],
-    }
-
-
 def _own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -280,7 +232,7 @@ def raise_fd_limit() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=("ws", "sse"), required=True)
+    parser.add_argument("--kind", choices=("app", "ws", "sse"), required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--streams", type=int, default=50)
     parser.add_argument("--chunks", type=int, default=100)

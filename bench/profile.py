@@ -1,10 +1,11 @@
-"""Profile one system with py-spy while one scenario loads it, and say where the time went.
+"""Profile the app with py-spy while one scenario loads it, and say where the time went.
 
-    python -m bench.profile --system app --scenario c200
+    python -m bench.profile                                  # app and app-page, 200 streams
+    python -m bench.profile --systems app --scenario c50
 
 Writes py-spy's raw stacks to `bench/results/` (feed them to a flame graph tool to look
-closer) and prints the share of samples per component: each sample is charged to the
-innermost frame that belongs to a known component.
+closer), and prints, and writes to `bench/results/profile.md`, the share of samples per
+component: each sample is charged to the innermost frame that belongs to a known component.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import tempfile
 from pathlib import Path
 
 from bench.load import Target, raise_fd_limit, run_load
-from bench.run import RESULTS, SCENARIOS, WARM_UP
+from bench.scenarios import RESULTS, SCENARIOS, WARM_UP
+from bench.streams import Scenario
 from bench.systems import BIN, ROOT, Running, all_systems, upstream_command
 
 # (component, fragments of a frame's text that mark it), in priority order: a sample belongs
@@ -29,6 +31,11 @@ COMPONENTS = (
     ("per-chunk timeout (asyncio.timeout)", ("asyncio/timeouts.py",)),
     ("g4f provider: HTTP and SSE parsing", ("g4f/Provider/", "g4f/requests/")),
     ("g4f client: run_tools, chunk objects, usage log", ("g4f/",)),
+    # The page's html frames: markdown, code highlighting, sanitising (app-page only).
+    (
+        "rendering: markdown-it, Pygments, nh3",
+        ("markdown_it/", "pygments/", "nh3", "chat/rendering.py"),
+    ),
     (
         "websocket I/O: channels, daphne, autobahn, Twisted",
         ("channels/", "daphne/", "autobahn/", "twisted/", "txaio/"),
@@ -65,33 +72,27 @@ def summarize(raw: Path, cpu_us_per_chunk: float) -> str:
         if stack:
             shares[component(stack.split(";"))] += int(count)
     total = sum(shares.values()) or 1
-    return (
-        "\n".join(
-            f"{100 * samples / total:5.1f}%  {cpu_us_per_chunk * samples / total:6.1f} us/chunk  "
-            f"{name}"
-            for name, samples in shares.most_common()
-        )
-        + f"\n({total} samples; {cpu_us_per_chunk:.1f} us of CPU per chunk in all)"
-    )
+    lines = ["| component | share | µs/chunk |", "|---|---|---|"]
+    lines += [
+        f"| {name} | {100 * samples / total:.1f} % | {cpu_us_per_chunk * samples / total:.1f} |"
+        for name, samples in shares.most_common()
+    ]
+    lines.append(f"| all ({total} samples) | 100 % | {cpu_us_per_chunk:.1f} |")
+    return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--system", default="app")
-    parser.add_argument("--scenario", default="c200", choices=tuple(SCENARIOS))
-    parser.add_argument("--base-port", type=int, default=9150)
-    parser.add_argument("--rate", type=int, default=100, help="samples per second")
-    args = parser.parse_args()
+def profile(system_name: str, scenario: Scenario, base_port: int, rate: int = 100) -> str:
+    """Load one system with one scenario under py-spy; its profile by component, in Markdown."""
     raise_fd_limit()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    raw = RESULTS / f"{stamp}-profile-{args.system}-{args.scenario}.txt"
+    raw = RESULTS / f"{stamp}-profile-{system_name}.txt"
     log = RESULTS / f"{stamp}-profile.log"
     with tempfile.TemporaryDirectory(prefix="streamdemo-profile-") as scratch:
-        system = all_systems(args.base_port, Path(scratch))[args.system]
+        system = all_systems(base_port, Path(scratch))[system_name]
         for command in system.prepare:
             subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, **system.env})
-        upstream = Running(upstream_command(args.base_port), {}, args.base_port, log)
+        upstream = Running(upstream_command(base_port), {}, base_port, log)
         server = Running(system.command, system.env, system.port, log)
         try:
             upstream.wait_until_listening()
@@ -100,28 +101,68 @@ def main() -> None:
             asyncio.run(run_load(target, WARM_UP, None))
             # py-spy's sampling inflates the server's CPU time: the cost per chunk comes from a
             # run without it, the shares from the sampled run.
-            plain = asyncio.run(run_load(target, SCENARIOS[args.scenario], server.pid))
-            spy = subprocess.Popen(
-                [
-                    *(str(BIN / "py-spy"), "record", "--pid", str(server.pid)),
-                    *("--format", "raw", "--rate", str(args.rate), "--output", str(raw)),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            result = asyncio.run(run_load(target, SCENARIOS[args.scenario], server.pid))
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
+            plain = asyncio.run(run_load(target, scenario, server.pid))
+            spy = PySpy(server.pid, raw, rate)
+            result = asyncio.run(run_load(target, scenario, server.pid, during=spy))
         finally:
             server.stop()
             upstream.stop()
-    print(
-        f"{args.system} under {args.scenario}: p50 {result['latency_p50_ms']:.2f} ms, "
-        f"p99 {result['latency_p99_ms']:.2f} ms, {result['chunks_per_s']:.0f} chunks/s, "
-        f"CPU {result['cpu_seconds']:.2f} s (slowed by sampling)"
+    if not raw.exists():
+        raise RuntimeError(f"py-spy recorded nothing (may it trace {server.pid}?)")
+    return (
+        f"`{system_name}`, {scenario.streams} streams x {scenario.chunks} chunks every "
+        f"{scenario.interval * 1000:g} ms: {_fmt(plain['cpu_us_per_chunk'], '{:.0f}')} µs of "
+        f"CPU per chunk unsampled; sampled run p50 {_fmt(result['latency_p50_ms'])} ms, "
+        f"p99 {_fmt(result['latency_p99_ms'])} ms, "
+        f"{_fmt(result['chunks_per_s'], '{:.0f}')} chunks/s. Stacks: "
+        f"`{raw.relative_to(ROOT)}`.\n\n" + summarize(raw, plain["cpu_us_per_chunk"] or 0.0)
     )
-    print(summarize(raw, 1e6 * plain["cpu_seconds"] / max(plain["chunks"], 1)))
-    print(f"stacks: {raw.relative_to(ROOT)}")
+
+
+class PySpy:
+    """py-spy recording one process for as long as the context lasts."""
+
+    def __init__(self, pid: int, output: Path, rate: int) -> None:
+        self.command = [
+            *(str(BIN / "py-spy"), "record", "--pid", str(pid)),
+            *("--format", "raw", "--rate", str(rate), "--output", str(output)),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PySpy:
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(30)
+
+
+def _fmt(value: float | None, style: str = "{:.2f}") -> str:
+    return "-" if value is None else style.format(value)
+
+
+def profiles(systems: list[str], scenario: Scenario, base_port: int, rate: int = 100) -> str:
+    return "\n\n".join(profile(name, scenario, base_port, rate) for name in systems)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", default="app,app-page", help="comma-separated")
+    parser.add_argument("--scenario", default="c200", choices=tuple(SCENARIOS))
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the streams")
+    parser.add_argument("--base-port", type=int, default=9150)
+    parser.add_argument("--rate", type=int, default=100, help="samples per second")
+    args = parser.parse_args()
+    scenario = SCENARIOS[args.scenario].scaled(args.scale)
+    text = profiles(args.systems.split(","), scenario, args.base_port, args.rate)
+    out = RESULTS / "profile.md"
+    out.write_text(f"# Where a chunk's time goes\n\n{text}\n")
+    print(text)
+    print(f"\nwritten: {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

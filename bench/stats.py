@@ -25,3 +25,16 @@ def ratio(value: float | None, floor: float | None) -> float | None:
     if value is None or not floor:
         return None
     return value / floor
+
+
+def paired_ratio(
+    values: dict[int, float | None], references: dict[int, float | None]
+) -> float | None:
+    """The median of per-repetition ratios, pairing the two by repetition.
+
+    Each pair was measured minutes apart at most, so a machine busy in one repetition skews
+    neither side alone, as a ratio of two medians could.
+    """
+    return median(
+        [ratio(value, references.get(repetition)) for repetition, value in values.items()]
+    )

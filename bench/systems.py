@@ -1,9 +1,12 @@
-"""The four systems the benchmark puts side by side, and how to start each one on 127.0.0.1.
+"""The systems the benchmark puts side by side, and how to start each one on 127.0.0.1.
 
 1. `upstream`: the stamping upstream itself, read over SSE: what the wire alone costs.
 2. `floor`: `bench.floor_relay`, the thinnest websocket relay: the yardstick.
-3. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE.
-4. `app`: this project under daphne, exactly as deployed.
+3. `app`: this project under daphne, exactly as deployed, asked with `render: false`: pieces
+   only, as every other system sends.
+4. `app-page`: the same, asked as the page asks (its default: `html` frames too).
+5. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE; not in the
+   default run, where it would take longer than all the others together.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ G4F_API_BIN = ROOT / ".venv-g4f-api" / "bin"
 @dataclass(frozen=True)
 class System:
     name: str
-    kind: str  # "ws" speaks the app's protocol, "sse" posts to /chat/completions
+    # "app" speaks the app's protocol as a page does (a session, acks), "ws" the same frames
+    # to the floor, which needs neither; "sse" posts to /chat/completions.
+    kind: str
     port: int
     command: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
@@ -40,30 +45,36 @@ class System:
 
     @property
     def url(self) -> str:
-        if self.kind == "ws":
+        if self.kind != "sse":
             return f"ws://127.0.0.1:{self.port}/ws/chat/"
         return f"http://127.0.0.1:{self.port}/v1/chat/completions"
 
 
 def all_systems(
-    base_port: int, scratch: Path, render: bool = False, database_url: str | None = None
+    base_port: int, scratch: Path, database_url: str | None = None
 ) -> dict[str, System]:
     """Every system, with its state (g4f's files, the app's database) kept under `scratch`.
 
-    `render` asks the app for its `html` frames too, as the page does; without it the app
-    relays deltas only, which is all the other systems do. The app's database is a fresh
-    SQLite file unless `database_url` names another.
+    Each app system has a fresh SQLite database of its own unless `database_url` names one.
     """
     upstream_url = f"http://127.0.0.1:{base_port}/v1"
     g4f_env = g4f_environment(scratch / "g4f", upstream_url)
-    app_env = {
-        **g4f_env,
-        "STREAMDEMO_BASE_URL": upstream_url,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "benchmark-only-secret",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url or f"sqlite:///{scratch / 'app.sqlite3'}",
-    }
+
+    def app_env(name: str) -> dict[str, str]:
+        return {
+            **g4f_env,
+            "STREAMDEMO_BASE_URL": upstream_url,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "benchmark-only-secret",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_STATIC_ROOT": str(scratch / "static"),
+            "DATABASE_URL": database_url or f"sqlite:///{scratch / f'{name}.sqlite3'}",
+            # Every visitor of the load comes from 127.0.0.1: an address may otherwise hold
+            # only ten sessions' worth of sockets and replies. Each session stays in its own
+            # limits (one socket, one reply), as a visitor's would.
+            "STREAMDEMO_PER_ADDRESS": "100000",
+        }
+
     return {
         "upstream": System("upstream", "sse", base_port),
         "floor": System(
@@ -89,19 +100,25 @@ def all_systems(
             # g4f's API turns a URL given as the provider into an OpenAI-compatible provider.
             body={"provider": upstream_url},
         ),
-        "app": _app("app", base_port + 3, "streamdemo.asgi", app_env, render),
+        "app": _app("app", base_port + 3, app_env("app"), {"render": False}),
+        # The page sends no `render`: the server's default, html frames on.
+        "app-page": _app("app-page", base_port + 4, app_env("app-page"), {}),
     }
 
 
-def _app(name: str, port: int, module: str, env: dict[str, str], render: bool) -> System:
+def _app(name: str, port: int, env: dict[str, str], body: dict[str, Any]) -> System:
     return System(
         name,
-        "ws",
+        "app",
         port,
-        (str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), f"{module}:application"),
+        (str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "streamdemo.asgi:application"),
         env=env,
-        body={"render": render},
-        prepare=((sys.executable, "manage.py", "migrate", "--verbosity", "0"),),
+        body=body,
+        # As deployed with debug off: the page needs its static files collected.
+        prepare=(
+            (sys.executable, "manage.py", "migrate", "--verbosity", "0"),
+            (sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"),
+        ),
     )
 
 
