@@ -81,7 +81,7 @@ def summarize(raw: Path, cpu_us_per_chunk: float) -> str:
     return "\n".join(lines)
 
 
-def profile(system_name: str, scenario: Scenario, base_port: int, rate: int = 100) -> str:
+def profile(system_name: str, scenario: Scenario, base_port: int, rate: int = 200) -> str:
     """Load one system with one scenario under py-spy; its profile by component, in Markdown."""
     raise_fd_limit()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,7 @@ def _fmt(value: float | None, style: str = "{:.2f}") -> str:
     return "-" if value is None else style.format(value)
 
 
-def profiles(systems: list[str], scenario: Scenario, base_port: int, rate: int = 100) -> str:
+def profiles(systems: list[str], scenario: Scenario, base_port: int, rate: int = 200) -> str:
     return "\n\n".join(profile(name, scenario, base_port, rate) for name in systems)
 
 
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--scenario", default="c200", choices=tuple(SCENARIOS))
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the streams")
     parser.add_argument("--base-port", type=int, default=9150)
-    parser.add_argument("--rate", type=int, default=100, help="samples per second")
+    parser.add_argument("--rate", type=int, default=200, help="samples per second")
     args = parser.parse_args()
     scenario = SCENARIOS[args.scenario].scaled(args.scale)
     text = profiles(args.systems.split(","), scenario, args.base_port, args.rate)
