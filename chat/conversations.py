@@ -16,10 +16,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from chat.context import Message, messages_for
 from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Conversation, Turn, title_from
 
-Message = dict[str, str]
 logger = logging.getLogger(__name__)
 
 
@@ -91,7 +91,7 @@ def _begin_turn(
                 raise Conflict(regenerate)
             earlier.pop().delete()
         conversation.save(update_fields=["updated"])
-    messages, left_out = context(earlier, question, settings.STREAMDEMO_CONTEXT_CHARS)
+    messages, left_out = messages_for(earlier, question, settings.STREAMDEMO_CONTEXT_CHARS)
     Turn.objects.create(
         conversation=conversation,
         reply_id=reply_id,
@@ -101,33 +101,6 @@ def _begin_turn(
         left_out=left_out,
     )
     return Begun(str(conversation.id), conversation.title, messages, left_out, regenerate)
-
-
-def context(turns: list[Turn], question: str, budget: int) -> tuple[list[Message], int]:
-    """The messages the model receives for a question, and how many earlier turns were left out.
-
-    The newest turns that fit the budget (in characters, the question included) go as they are
-    stored; older ones are left out. A turn with no answer is left out too: a question without
-    its answer would leave two user messages in a row, which some chat templates refuse.
-    """
-    room = budget - len(question)
-    kept: list[Turn] = []
-    left_out = len(turns)
-    for index in range(len(turns) - 1, -1, -1):
-        turn = turns[index]
-        if not turn.answer:
-            continue
-        room -= len(turn.question) + len(turn.answer)
-        if room < 0:
-            break
-        kept.append(turn)
-        left_out = index
-    messages: list[Message] = []
-    for turn in reversed(kept):
-        messages.append({"role": "user", "content": turn.question})
-        messages.append({"role": "assistant", "content": turn.answer})
-    messages.append({"role": "user", "content": question})
-    return messages, left_out
 
 
 async def end_turn(reply_id: str, ending: Ending) -> None:

@@ -62,7 +62,7 @@ def fresh_limits():
 
     forget_limits()
     if settings.REDIS_URL:
-        from chat.redis_limits import forget_everything
+        from chat.limits.redis_limits import forget_everything
 
         asyncio.run(forget_everything(settings.REDIS_URL))
     yield

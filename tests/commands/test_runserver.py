@@ -15,8 +15,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import pytest
@@ -159,19 +160,42 @@ def test_on_a_free_port_runserver_listens_and_answers(env, reload_args):
 # -- answers running when the server restarts or stops ------------------------------------
 
 
-def wait_for_line(process: subprocess.Popen[str], prefix: str, timeout: float = 60) -> None:
-    """Read the server's output until a line starts with `prefix`; past `timeout`, fail."""
+def read_until(stream: IO[str], wanted: Callable[[str], bool], timeout: float) -> tuple[bool, str]:
+    """Read a pipe of the server's until a whole line is `wanted`; whether one was, and the text."""
     deadline, output = time.monotonic() + timeout, b""
-    fd = process.stdout.fileno()
+    fd = stream.fileno()
     while (left := deadline - time.monotonic()) > 0 and select.select([fd], [], [], left)[0]:
         more = os.read(fd, 4096)
         if not more:
-            pytest.fail(f"runserver ended without printing {prefix!r}: {output.decode()}")
+            break
         output += more
         lines = output.decode(errors="replace").splitlines(keepends=True)
-        if any(line.startswith(prefix) and line.endswith("\n") for line in lines):
+        if any(wanted(line) and line.endswith("\n") for line in lines):
+            return True, output.decode(errors="replace")
+    return False, output.decode(errors="replace")
+
+
+def wait_for_line(process: subprocess.Popen[str], prefix: str, timeout: float = 60) -> None:
+    """Read the server's output until a line starts with `prefix`; past `timeout`, fail."""
+    seen, output = read_until(process.stdout, lambda line: line.startswith(prefix), timeout)
+    if not seen:
+        pytest.fail(f"runserver did not print {prefix!r} within {timeout:g} s: {output}")
+
+
+def reload_by_changing(process: subprocess.Popen[str], path: Path, timeout: float = 60) -> None:
+    """Change `path` as a developer saving it would, until the autoreloader says it reloads.
+
+    The autoreloader looks once a second and takes a file's first look as its baseline: a file
+    changed before its first look at it, as may happen just after the server started, counts
+    as unchanged. Each touch is a new change; none is made once it has said it reloads.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        path.touch()
+        seen, _ = read_until(process.stderr, lambda line: "changed, reloading" in line, 2)
+        if seen:
             return
-    pytest.fail(f"runserver did not print {prefix!r} within {timeout:g} s: {output.decode()}")
+    pytest.fail(f"runserver did not reload within {timeout:g} s of {path} changing")
 
 
 def turns(database: Path) -> list[tuple[str, str, str]]:
@@ -211,7 +235,7 @@ async def test_a_reload_mid_answer_keeps_its_text_and_says_the_server_restarted(
     browser, reply = await ask_until_half(url, upstream)
     try:
         # A source file changes, as when a developer saves one: the server reloads.
-        (ROOT / "chat" / "endings.py").touch()
+        await asyncio.to_thread(reload_by_changing, process, ROOT / "chat" / "endings.py")
         await asyncio.to_thread(wait_for_line, process, "Listening on TCP address")
 
         async with browser.ws_connect(url + "/ws/chat/", origin=url) as tab:

@@ -12,7 +12,7 @@ import asyncio
 
 import redis.asyncio as redis
 
-from chat.limits import Bucket, Group, Limits
+from chat.limits.policy import Bucket, Group, Limits
 from chat.replies.redis_common import LoopClients
 
 PREFIX = "streamdemo:limits:"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat.limits import Bucket, Group, Limits
+from chat.limits.policy import Bucket, Group, Limits
 
 # How many buckets the table holds before it drops those that are full again.
 SWEEP_SIZE = 1024

@@ -13,9 +13,8 @@ import aiohttp
 import pytest
 import redis.asyncio as redis
 
-from chat import redis_limits
-from chat.limits import Visitor
-from chat.redis_limits import PREFIX, SOCKET_LEASE_SECONDS, RedisLimits, forget_everything
+from chat.limits import Visitor, redis_limits
+from chat.limits.redis_limits import PREFIX, SOCKET_LEASE_SECONDS, RedisLimits, forget_everything
 from tests.support.daphne import Daphne, migrate
 from tests.support.waiting import eventually
 

@@ -2,7 +2,7 @@
 the visitors seen lately, however many there have been."""
 
 from chat.limits import Visitor
-from chat.memory_limits import SWEEP_SIZE, MemoryLimits
+from chat.limits.memory_limits import SWEEP_SIZE, MemoryLimits
 
 
 class Clock:
