@@ -25,6 +25,7 @@ from html import escape
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType
 
 from chat.rendering.markdown import MARKDOWN, complete_partial_table, sanitise
 
@@ -80,11 +81,8 @@ def render_region(text: str, *, final: bool, block_chars: int) -> Region:
             )
         else:
             blocks.append(_render(group, state.env))
-    if final:
-        settled_chars = len(text)
-    else:
-        # What comes before the first block may still become part of it: kept until it settles.
-        settled_chars = offset(lines[settled][0]) if settled else 0
+    # What comes before the first block may still become part of it: kept until that settles.
+    settled_chars = len(text) if final else offset(lines[settled][0]) if settled else 0
     return Region(tuple(blocks), settled, settled_chars)
 
 
@@ -103,7 +101,7 @@ def _lines(group: Sequence[Token]) -> tuple[int, int]:
     return first[0], first[1]
 
 
-def _render(group: Sequence[Token], env: dict[str, object]) -> str:
+def _render(group: Sequence[Token], env: EnvType) -> str:
     state = StateCore("", MARKDOWN, env)
     state.tokens = list(group)
     for rule in _INLINE_RULES:
