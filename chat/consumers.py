@@ -46,7 +46,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.watching: asyncio.Task[None] | None = None
         # The reply this socket asked last: it may ask again once that one has ended.
         self.asked: str | None = None
-        self.render = True
+        self.render: protocol.Render = True
         self.gone = False
         self.admitted = False
         self.visitor = await visitor_of(self.scope)

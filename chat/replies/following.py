@@ -26,7 +26,9 @@ class Follower:
     here, not by looking at what it sends.
     """
 
-    def __init__(self, log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
+    def __init__(
+        self, log: ReplyLog, reply: str, after: int, render: protocol.Render, send: Send
+    ) -> None:
         self.log = log
         self.reply = reply
         self.after = after
@@ -40,7 +42,8 @@ class Follower:
         log, reply = self.log, self.reply
         await log.join(reply)
         try:
-            renderer = HtmlFrames(reply, self._send) if self.render else None
+            changes = self.render == "changes"
+            renderer = HtmlFrames(reply, self._send, changes=changes) if self.render else None
             # A renderer needs the text before `after` too, so it reads the log from the start.
             entries = log.entries(reply, -1 if renderer else self.after)
             async with aclosing(entries):
