@@ -155,7 +155,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         await self.unfollow()
         ending = await conversations.ending_of(turn)
-        await replay_saved(turn, ending, resume.after, self.send_frame)
+        await replay_saved(turn, ending, resume.after, self.send_frame, self.render)
         await self.show(str(turn.conversation_id))
         return True
 
@@ -179,7 +179,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.follow(turn.reply_id, after=-1)  # still being written: the last
             else:
                 ending = await conversations.ending_of(turn)
-                await replay_saved(turn, ending, -1, self.send_frame)
+                await replay_saved(turn, ending, -1, self.send_frame, self.render)
         await self.show(watch.conversation)
         await self.send_frame(protocol.watching(watch.conversation))
 

@@ -110,8 +110,10 @@ def _render(group: Sequence[Token], env: EnvType) -> str:
 
 
 def unformatted(text: str, note: str) -> str:
-    """`text` as it is, escaped, in one preformatted element that says why."""
-    return f'<pre class="unformatted" data-note="{escape(note)}">{escape(text)}</pre>\n'
+    """`text` as it is, escaped, in one preformatted element that says why (NUL shown as
+    U+FFFD, as markdown-it and browsers do)."""
+    shown = escape(text.replace("\0", "\ufffd"))
+    return f'<pre class="unformatted" data-note="{escape(note)}">{shown}</pre>\n'
 
 
 def too_long_note(limit: int) -> str:

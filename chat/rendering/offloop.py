@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from concurrent.futures import BrokenExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 
 # Rendering this much takes well under a millisecond, even for hostile text.
 INLINE_CHARS = 512
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -39,7 +40,7 @@ async def run(render: Callable[..., T], text: str, *args: Any, **kwargs: Any) ->
         return await asyncio.to_thread(call)
     try:
         return await asyncio.get_running_loop().run_in_executor(_process(), call)
-    except BrokenProcessPool:
+    except BrokenExecutor:
         # The process died (killed, out of memory): the next rendering starts another.
         shutdown()
         return await asyncio.to_thread(call)
@@ -48,6 +49,10 @@ async def run(render: Callable[..., T], text: str, *args: Any, **kwargs: Any) ->
 def _process() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
+        # Imported when first needed, not at start-up, which the autoreloader waits on.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # Spawned, not forked: the server has threads (the database's, daphne's) a fork would
         # copy mid-work.
         _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))

@@ -17,6 +17,7 @@ from chat.endings import Ending
 from chat.models import Turn
 from chat.replies.html_frames import HtmlFrames, Send
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+from chat.turn_renderings import saved_rendering
 
 
 class Follower:
@@ -107,12 +108,14 @@ def start_frame(info: ReplyInfo) -> dict[str, Any]:
     )
 
 
-async def replay_saved(turn: Turn, ending: Ending, after: int, send: Send) -> None:
+async def replay_saved(
+    turn: Turn, ending: Ending, after: int, send: Send, render: protocol.Render = False
+) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
     Saved text has no seqs: a client that has nothing gets the thinking and the answer each
-    whole, as one `reasoning` and one `delta` frame; the final frame, the same as the live one,
-    carries the whole text for a client that had part of it.
+    whole, as one `reasoning` and one `delta` frame, and the stored rendering; the final frame,
+    the same as the live one, carries the whole text for a client that had part of it.
     """
     reply = turn.reply_id
     await send(
@@ -134,4 +137,8 @@ async def replay_saved(turn: Turn, ending: Ending, after: int, send: Send) -> No
             seq += 1
         if turn.answer:
             await send(protocol.delta(reply, seq, turn.answer))
+            if render:
+                markup = await saved_rendering(turn)
+                keep = 0 if render == "changes" else None
+                await send(protocol.html(reply, seq, markup, keep=keep))
     await send(protocol.final(reply, ending))
