@@ -4,7 +4,9 @@ While the answer streams, its settled blocks are rendered once and kept; only th
 them, which may still change, is rendered again, and only once it has grown by `GROWTH` of its
 size since the last time: each rendering then costs at most (1 + 1/GROWTH) times the text that
 arrived since the one before, and a whole answer's rendering work stays in proportion to its
-length, however it streams (a pause in the stream may add one rendering of the region). The
+length, however it streams. A pause in the stream may add one rendering of the region, no
+sooner than `PAUSE_SPACING` times the last rendering took after it, so a slow stream of a long
+block costs at most about a tenth of a core, wherever it renders. The
 final rendering, of the whole text at once, is made once. A resume or a second tab reuses all
 of it; what is kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go first.
 """
@@ -12,6 +14,7 @@ of it; what is kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from chat.rendering import budget, offloop
 from chat.rendering.blocks import render_region
 
 GROWTH = 0.5
+PAUSE_SPACING = 10
 KEEP_REPLIES = 256
 KEEP_CHARS = 32_000_000
 
@@ -51,6 +55,8 @@ class LiveRendering:
         self.latest: Snapshot | None = None
         self._final: tuple[int, tuple[str, ...]] | None = None
         self._turn = asyncio.Lock()
+        # When a rendering for a pause may next be made.
+        self._pause_at = 0.0
 
     @property
     def chars(self) -> int:
@@ -71,9 +77,13 @@ class LiveRendering:
             if latest is not None:
                 if length <= latest.length:
                     return latest if length == latest.length else None
-                if not force and length - latest.length < GROWTH * (latest.length - self.begins):
+                grown = length - latest.length >= GROWTH * (latest.length - self.begins)
+                if not grown and not (force and time.monotonic() >= self._pause_at):
                     return latest
+            began = time.monotonic()
             await self._advance(upto, length, text_from)
+            ended = time.monotonic()
+            self._pause_at = ended + PAUSE_SPACING * (ended - began)
             return self.latest
 
     async def _advance(self, upto: int, length: int, text_from: TextFrom) -> None:

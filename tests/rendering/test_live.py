@@ -121,3 +121,29 @@ def test_renderings_kept_are_bounded(monkeypatch):
 
     assert rendering_of("reply-5") is rendering_of("reply-5")
     assert rendering_of("reply-1") is not first
+
+
+async def test_a_pause_renders_the_text_again_no_sooner_than_ten_times_the_last_rendering(
+    monkeypatch, rendered
+):
+    clock = {"now": 100.0}
+    region = live.render_region
+
+    def taking_a_second(text, **options):
+        clock["now"] += 1.0  # what rendering a long block costs, on a clock of the test's own
+        return region(text, **options)
+
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(live, "render_region", taking_a_second)
+    rendering, text = LiveRendering(), "x" * 1000
+    await rendering.at(0, 900, functools.partial(cut, text, 900), force=False)
+    calls = len(rendered)
+
+    clock["now"] += 5
+    soon = await rendering.at(1, 910, functools.partial(cut, text, 910), force=True)
+    clock["now"] += 5
+    later = await rendering.at(2, 920, functools.partial(cut, text, 920), force=True)
+
+    assert soon.length == 900  # the last rendering, not a new one
+    assert later.length == 920
+    assert len(rendered) == calls + 1
