@@ -91,6 +91,26 @@ async def test_a_second_socket_resuming_gets_the_same_final_html_without_renderi
     assert [frame["type"] for frame in second][-2:] == ["html", "done"]
 
 
+async def test_resumes_of_a_hostile_answer_render_nothing_and_its_stream_little(
+    upstream, renderings
+):
+    hostile = ["![" * 500] * 59  # the 59 KB answer that took 0.9 s each time it was rendered
+    session = await new_session()
+    upstream.will_answer(Script(chunks=hostile))
+    tab = await connect(session)
+    await tab.send_json_to({"type": "ask", "question": "Brackets?", "render": "changes"})
+    reply = (await receive_reply(tab))[0]["reply"]
+    await tab.disconnect()
+    streamed = sum(map(len, renderings))
+
+    finals = [last_html(await resumed(session, reply)) for _ in range(5)]
+
+    assert sum(map(len, renderings)) == streamed  # nothing rendered again
+    assert streamed <= 5 * len("".join(hostile))  # the stream and its final rendering
+    assert all(final == finals[0] for final in finals)
+    assert finals[0]["html"].startswith('<pre class="unformatted"')
+
+
 async def test_a_resume_from_the_database_sends_the_stored_rendering(upstream, renderings):
     session = await new_session()
     reply = (await asked(session, upstream))[0]["reply"]

@@ -67,3 +67,19 @@ def test_a_streamed_answer_ends_as_the_stored_rendering_and_a_reload_shows_the_s
     page.locator("#status[data-state='connected']").wait_for()
 
     assert last_turn(page).locator(".rendered").inner_html() == shown
+
+
+def test_a_block_too_long_to_render_shows_as_plain_text_and_says_so(chat, upstream):
+    paragraph = "*not emphasis* " * 1400  # over STREAMDEMO_RENDER_BLOCK_CHARS
+    upstream.will_answer(Script(chunks=["# Heading\n\n", paragraph, "\n\n**After.**"]))
+
+    ask(chat, "A long paragraph?")
+
+    turn = last_turn(chat)
+    expect(turn).to_have_attribute("data-status", "done")
+    plain = turn.locator(".rendered pre.unformatted")
+    expect(plain).to_contain_text("*not emphasis* *not emphasis*")
+    note = plain.evaluate("pre => getComputedStyle(pre, '::before').content")
+    assert note == '"This part is over 20,000 characters long: shown as plain text, unformatted."'
+    expect(turn.locator(".rendered h1")).to_have_text("Heading")
+    expect(turn.locator(".rendered strong")).to_have_text("After.")
