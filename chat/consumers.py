@@ -46,7 +46,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.watching: asyncio.Task[None] | None = None
         # The reply this socket asked last: it may ask again once that one has ended.
         self.asked: str | None = None
-        self.render = True
+        self.render: protocol.Render = True
         self.gone = False
         self.admitted = False
         self.visitor = await visitor_of(self.scope)
@@ -155,7 +155,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         await self.unfollow()
         ending = await conversations.ending_of(turn)
-        await replay_saved(turn, ending, resume.after, self.send_frame)
+        await replay_saved(turn, ending, resume.after, self.send_frame, self.render)
         await self.show(str(turn.conversation_id))
         return True
 
@@ -179,7 +179,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.follow(turn.reply_id, after=-1)  # still being written: the last
             else:
                 ending = await conversations.ending_of(turn)
-                await replay_saved(turn, ending, -1, self.send_frame)
+                await replay_saved(turn, ending, -1, self.send_frame, self.render)
         await self.show(watch.conversation)
         await self.send_frame(protocol.watching(watch.conversation))
 

@@ -19,6 +19,7 @@ from django.db import DatabaseError, transaction
 from chat.context import Message, messages_for
 from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Conversation, Turn, title_from
+from chat.turn_renderings import final_rendering
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +105,13 @@ def _begin_turn(
 
 
 async def end_turn(reply_id: str, ending: Ending) -> None:
-    """Record how a reply ended, as its `Ending` says; one that cannot be saved is marked failed
-    (with the text saved before), never left looking as if it still streamed."""
+    """Record how a reply ended, as its `Ending` says, and its final rendering; one that cannot
+    be saved is marked failed (with the text saved before), never left looking as if it still
+    streamed."""
+    rendered = await final_rendering(reply_id, ending.text)
     try:
-        await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.fields_of(ending))
+        fields = Turn.fields_of(ending)
+        await Turn.objects.filter(reply_id=reply_id).aupdate(**fields, rendered=rendered)
     except DatabaseError:
         logger.exception("the end of reply %s could not be saved", reply_id)
         await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.unsaved())

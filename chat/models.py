@@ -54,6 +54,9 @@ class Turn(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     usage = models.JSONField(null=True, blank=True)
     usage_reported = models.BooleanField(default=False)
+    # The answer's final rendering (sanitised HTML), made once when the reply ended; None while
+    # it streams, or for a turn saved before renderings were kept (made on first showing).
+    rendered = models.TextField(null=True, blank=True)  # noqa: DJ001  # None: not yet, "": empty
     # How many of the conversation's earlier turns were left out of what the model received.
     left_out = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)

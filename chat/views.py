@@ -13,8 +13,8 @@ from django.utils.text import slugify
 from chat.conversations import ConversationNotFound, get_conversation, list_conversations
 from chat.export import export_markdown
 from chat.models import Conversation, Turn
-from chat.rendering import render_markdown
 from chat.sessions import page_session
+from chat.turn_renderings import shown_rendering
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -58,7 +58,8 @@ def _shown(turn: Turn, *, left_out: bool) -> dict[str, object]:
     facts = {**(turn.stats or {}), "usage": turn.usage, "usage_reported": turn.usage_reported}
     return {
         "turn": turn,
-        "html": render_markdown(turn.answer),
+        # Stored when the answer ended: a page load renders no markdown.
+        "html": shown_rendering(turn),
         # What the stats line under the answer shows, as a final frame would tell it.
         "stats": json.dumps(facts),
         "left_out": left_out,

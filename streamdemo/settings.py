@@ -179,6 +179,11 @@ STREAMDEMO_REPLY_MAX_DELTAS = env.int("STREAMDEMO_REPLY_MAX_DELTAS", default=100
 STREAMDEMO_WORKER_LEASE_SECONDS = env.float("STREAMDEMO_WORKER_LEASE_SECONDS", default=10.0)
 # Seconds between two renderings of an answer's markdown sent to the page while it streams.
 STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
+# Past these, an answer (or one block of it) is shown as plain preformatted text, unrendered.
+STREAMDEMO_RENDER_MAX_CHARS = env.int("STREAMDEMO_RENDER_MAX_CHARS", default=100_000)
+STREAMDEMO_RENDER_BLOCK_CHARS = env.int("STREAMDEMO_RENDER_BLOCK_CHARS", default=20_000)
+# Long renderings run in a process of their own (false: in a thread of this one).
+STREAMDEMO_RENDER_PROCESS = env.bool("STREAMDEMO_RENDER_PROCESS", default=True)
 # Limits that keep one client, or many, from degrading everyone else (README, "Limits"). Per
 # session, across its sockets and workers; an address may do STREAMDEMO_PER_ADDRESS times as
 # much. A person asking as fast as answers come never meets the ask limit; a flood does.

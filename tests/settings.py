@@ -10,3 +10,7 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
 from streamdemo.settings import *  # noqa: F403
+
+# Long renderings go to a thread in the test process (tests/rendering/test_offloop.py and the
+# servers the browser tests start use the rendering process), so that no test leaves one behind.
+STREAMDEMO_RENDER_PROCESS = False

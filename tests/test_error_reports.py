@@ -24,10 +24,10 @@ def test_the_debug_page_hides_urls_and_hosts_that_may_carry_passwords(
     Turn.objects.create(conversation=conversation, reply_id="r", question="q", answer="a")
     client.raise_request_exception = False
 
-    def broken(text):
+    def broken(turn):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(views, "render_markdown", broken)
+    monkeypatch.setattr(views, "shown_rendering", broken)
 
     response = client.get(f"/c/{conversation.id}/")
 

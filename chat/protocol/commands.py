@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 
@@ -17,6 +17,8 @@ from chat.protocol.frames import error
 from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
+# No `html` frames, whole renderings, or only what changed (docs/protocol.md).
+Render = bool | Literal["changes"]
 
 
 class Refusal(Exception):
@@ -44,8 +46,9 @@ class Ask:
     conversation: str | None = None
     # The reply whose answer this one replaces: the conversation's last, or `conflict`.
     regenerate: str | None = None
-    # Whether to send `html` frames (the answer's markdown rendered) besides the deltas.
-    render: bool = True
+    # Whether to send `html` frames (the answer's markdown rendered) besides the deltas, and
+    # whether each carries the whole rendering or, "changes", only what changed.
+    render: Render = True
     # An id the client chose for the reply, so that after a drop it can ask whether its
     # question arrived by resuming that id.
     reply: str | None = None
@@ -60,7 +63,7 @@ class Stop:
 class Resume:
     reply: str
     after: int
-    render: bool = True
+    render: Render = True
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Watch:
 
     conversation: str
     after: str | None = None
-    render: bool = True
+    render: Render = True
 
 
 Command = Ask | Stop | Resume | Watch
@@ -133,7 +136,7 @@ def _ask(frame: dict[str, Any]) -> Ask:
         provider,
         _optional_text(frame, "conversation"),
         regenerate=_regenerate(frame),
-        render=frame.get("render", True) is not False,
+        render=_render(frame),
         reply=_reply_id(frame),
     )
 
@@ -163,15 +166,21 @@ def _resume(frame: dict[str, Any]) -> Resume:
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
-    return Resume(reply, after, render=frame.get("render", True) is not False)
+    return Resume(reply, after, render=_render(frame))
 
 
 def _watch(frame: dict[str, Any]) -> Watch:
     conversation = _optional_text(frame, "conversation")
     if conversation is None:
         raise ProtocolError("invalid_watch", 'A watch needs the "conversation" to show.')
-    render = frame.get("render", True) is not False
-    return Watch(conversation, _reply_id(frame, "after"), render=render)
+    return Watch(conversation, _reply_id(frame, "after"), render=_render(frame))
+
+
+def _render(frame: dict[str, Any]) -> Render:
+    render = frame.get("render", True)
+    if render is False:
+        return False
+    return "changes" if render == "changes" else True
 
 
 def _optional_text(frame: dict[str, Any], key: str) -> str | None:

@@ -67,8 +67,11 @@ def delta(reply: str, seq: int, content: str, *, reasoning: bool = False) -> dic
     return {"type": kind, "reply": reply, "seq": seq, "content": content}
 
 
-def html(reply: str, upto: int, markup: str) -> dict[str, Any]:
-    return {"type": "html", "reply": reply, "upto": upto, "html": markup}
+def html(reply: str, upto: int, markup: str, *, keep: int | None = None) -> dict[str, Any]:
+    """The answer rendered up to piece `upto`: the whole rendering, or, for a client that asked
+    for changes, the blocks after the first `keep` it already has."""
+    frame = {"type": "html", "reply": reply, "upto": upto, "html": markup}
+    return frame if keep is None else {**frame, "from": keep}
 
 
 def error(reply: str | None, code: str, message: str) -> dict[str, Any]:

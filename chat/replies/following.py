@@ -17,6 +17,7 @@ from chat.endings import Ending
 from chat.models import Turn
 from chat.replies.html_frames import HtmlFrames, Send
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
+from chat.turn_renderings import saved_rendering
 
 
 class Follower:
@@ -26,7 +27,9 @@ class Follower:
     here, not by looking at what it sends.
     """
 
-    def __init__(self, log: ReplyLog, reply: str, after: int, render: bool, send: Send) -> None:
+    def __init__(
+        self, log: ReplyLog, reply: str, after: int, render: protocol.Render, send: Send
+    ) -> None:
         self.log = log
         self.reply = reply
         self.after = after
@@ -40,7 +43,8 @@ class Follower:
         log, reply = self.log, self.reply
         await log.join(reply)
         try:
-            renderer = HtmlFrames(reply, self._send) if self.render else None
+            changes = self.render == "changes"
+            renderer = HtmlFrames(reply, self._send, changes=changes) if self.render else None
             # A renderer needs the text before `after` too, so it reads the log from the start.
             entries = log.entries(reply, -1 if renderer else self.after)
             async with aclosing(entries):
@@ -104,12 +108,14 @@ def start_frame(info: ReplyInfo) -> dict[str, Any]:
     )
 
 
-async def replay_saved(turn: Turn, ending: Ending, after: int, send: Send) -> None:
+async def replay_saved(
+    turn: Turn, ending: Ending, after: int, send: Send, render: protocol.Render = False
+) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
     Saved text has no seqs: a client that has nothing gets the thinking and the answer each
-    whole, as one `reasoning` and one `delta` frame; the final frame, the same as the live one,
-    carries the whole text for a client that had part of it.
+    whole, as one `reasoning` and one `delta` frame, and the stored rendering; the final frame,
+    the same as the live one, carries the whole text for a client that had part of it.
     """
     reply = turn.reply_id
     await send(
@@ -131,4 +137,8 @@ async def replay_saved(turn: Turn, ending: Ending, after: int, send: Send) -> No
             seq += 1
         if turn.answer:
             await send(protocol.delta(reply, seq, turn.answer))
+            if render:
+                markup = await saved_rendering(turn)
+                keep = 0 if render == "changes" else None
+                await send(protocol.html(reply, seq, markup, keep=keep))
     await send(protocol.final(reply, ending))

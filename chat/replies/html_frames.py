@@ -1,92 +1,130 @@
 """The `html` frames of one reply for one socket: the answer's markdown, rendered on the server.
 
-A follower `add`s each piece of the answer, runs `run` in a task of its own while the reply
-streams, and awaits `finish` before the final frame. A rendering goes out at most every
-`STREAMDEMO_RENDER_INTERVAL` seconds and once at the end, so the cost of rendering does not
-grow with the speed of the stream; and no more often than ten times the last rendering took,
-so it does not grow with the square of the answer's length either.
+A follower `add`s each piece of the answer (or several joined, with the last one's seq), runs
+`run` in a task of its own while the reply streams, and awaits `finish` before the final
+frame. The renderings come from the reply's `LiveRendering`, shared by every socket following
+it in this process: a resume or a second tab renders nothing again. A rendering goes out at
+most every `STREAMDEMO_RENDER_INTERVAL` seconds, and the final one, of the whole text, at the end.
+
+With `changes` (the client said it understands `from`), a frame carries only the blocks from
+the first one the client does not have. Otherwise each frame is the whole rendering, sent only
+once it has grown by `WHOLE_GROWTH` since the last: either way what a socket receives is in
+proportion to the answer, not to its square.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 
 from chat import protocol
-from chat.rendering import render_markdown
+from chat.rendering.live import rendering_of
 from chat.replies.log import Delta
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-# A rendering of the whole answer so far waits at least this many times the last one's duration:
-# rendering then takes at most about a tenth of a stream's time, however long the answer.
-RENDER_SPACING = 10
+# Seconds without a new piece after which text the shared rendering is waiting on is rendered.
+PAUSE = 0.5
+WHOLE_GROWTH = 0.25
 
 
 class HtmlFrames:
-    def __init__(self, reply: str, send: Send) -> None:
+    def __init__(self, reply: str, send: Send, *, changes: bool = False) -> None:
         self.reply = reply
         self.send = send
+        self.changes = changes
+        self.live = rendering_of(reply)
         self.parts: list[str] = []
-        # The seq of the last part: thinking pieces share the sequence but are not rendered.
-        self.last_seq = -1
-        self.sent_upto = -1
+        self.ends: list[int] = []  # the text's length after each part
+        self.last_seq = -1  # thinking pieces share the sequence but are not rendered
+        self.offered = 0  # how much text the shared rendering was last asked for
+        self.forced = -1  # how much text it was last asked for after a pause
+        self.shown = 0  # how much text the client's rendering covers
+        self.sent: Sequence[str] = ()  # the blocks the client has
+        self.sent_chars = 0
         self.sent_at = 0.0
-        self.took = 0.0
         self.unrendered = asyncio.Event()
-        # One rendering at a time: the last one, at the end, waits for one still running.
+        # One rendering at a time: the last one, at the end, waits for one still under way.
         self.rendering = asyncio.Lock()
+
+    @property
+    def length(self) -> int:
+        return self.ends[-1] if self.ends else 0
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
+        self.ends.append(self.length + len(delta.content))
         self.last_seq = delta.seq
         self.unrendered.set()
 
-    def due_in(self) -> float | None:
-        """Seconds until the unrendered text should be rendered; None when there is none."""
-        if self.sent_upto >= len(self.parts) - 1:
-            return None
-        interval = max(float(settings.STREAMDEMO_RENDER_INTERVAL), RENDER_SPACING * self.took)
-        return max(0.0, self.sent_at + interval - time.monotonic())
-
-    async def finish(self) -> None:
-        """Send a rendering of whatever text the last one did not have."""
-        async with self.rendering:
-            if self.due_in() is not None:
-                await self._render()
+    def text_between(self, begins: int, ends: int) -> str:
+        """The answer's text from `begins` to `ends`, which is where one of its parts ends."""
+        first, last = bisect.bisect_right(self.ends, begins), bisect.bisect_left(self.ends, ends)
+        if first > last:
+            return ""
+        skip = begins - (self.ends[first] - len(self.parts[first]))
+        return self.parts[first][skip:] + "".join(self.parts[first + 1 : last + 1])
 
     async def run(self) -> None:
-        """Render the text so far each time a rendering is due, whether or not more comes."""
+        """Send a rendering each time one is due, whether or not more text comes."""
         while True:
-            due = self.due_in()
-            if due is None:
-                self.unrendered.clear()
-                await self.unrendered.wait()
-            elif due > 0:
-                await asyncio.sleep(due)
+            self.unrendered.clear()
+            if self.offered < self.length:
+                delay = self.sent_at + settings.STREAMDEMO_RENDER_INTERVAL - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                else:
+                    await self._offer(force=False)
+            elif self.shown < self.length and self.forced < self.length:
+                # The shared rendering waits for more text; if the stream pauses, not for long.
+                try:
+                    async with asyncio.timeout(PAUSE):
+                        await self.unrendered.wait()
+                except TimeoutError:
+                    await self._offer(force=True)
             else:
-                await self._send_if_due()
+                await self.unrendered.wait()
 
-    async def _send_if_due(self) -> None:
+    async def finish(self) -> None:
+        """Send the final rendering, unless the client already has it."""
         async with self.rendering:
-            # Another rendering may have run while this one waited for its turn.
-            if self.due_in() == 0:
-                await self._render()
+            if not self.parts:
+                return
+            length = self.length
+            blocks = await self.live.final(length, lambda begins: self.text_between(begins, length))
+            if self.shown < length or list(blocks) != list(self.sent):
+                await self._show(self.last_seq, length, blocks, whole=True)
 
-    async def _render(self) -> None:
-        upto, seq = len(self.parts) - 1, self.last_seq
-        text = "".join(self.parts)
-        began = time.monotonic()
-        # Long answers render off the event loop, so other sockets keep streaming meanwhile.
-        markup = (
-            render_markdown(text)
-            if len(text) < 4096
-            else await asyncio.to_thread(render_markdown, text)
-        )
-        self.sent_upto, self.sent_at = upto, time.monotonic()
-        self.took = self.sent_at - began
-        await self.send(protocol.html(self.reply, seq, markup))
+    async def _offer(self, *, force: bool) -> None:
+        async with self.rendering:
+            length, upto = self.length, self.last_seq
+            self.offered = length
+            if force:
+                self.forced = length
+            snapshot = await self.live.at(
+                upto, length, lambda begins: self.text_between(begins, length), force=force
+            )
+            if snapshot is not None and snapshot.length > self.shown:
+                await self._show(snapshot.upto, snapshot.length, snapshot.blocks, whole=False)
+
+    async def _show(self, upto: int, length: int, blocks: Sequence[str], *, whole: bool) -> None:
+        if self.changes:
+            keep = 0
+            for had, block in zip(self.sent, blocks, strict=False):
+                if had is not block and had != block:
+                    break
+                keep += 1
+            frame = protocol.html(self.reply, upto, "".join(blocks[keep:]), keep=keep)
+        else:
+            chars = sum(map(len, blocks))
+            if not whole and chars < (1 + WHOLE_GROWTH) * self.sent_chars:
+                return
+            self.sent_chars = chars
+            frame = protocol.html(self.reply, upto, "".join(blocks))
+        self.sent, self.shown, self.sent_at = blocks, length, time.monotonic()
+        await self.send(frame)

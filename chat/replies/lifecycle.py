@@ -10,14 +10,17 @@ import asyncio
 import contextlib
 import sys
 
+from chat.rendering import offloop
 from chat.replies import get_replies
 from chat.upstream.pool import close_pool
 
 
 async def shutdown() -> None:
-    """Stop every reply (each is saved as stopped), then close the upstream connections."""
+    """Stop every reply (each is saved as stopped), then close the upstream connections and
+    the rendering process."""
     await get_replies().shutdown()
     await close_pool()
+    offloop.shutdown()
 
 
 def end_replies_before_exit(timeout: float = 10) -> None:

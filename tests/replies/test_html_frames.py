@@ -3,86 +3,15 @@
 import asyncio
 import itertools
 import threading
-import time
 import uuid
+from html.parser import HTMLParser
 
 from chat.endings import Ending
-from chat.replies import html_frames
+from chat.rendering import blocks, live, render_markdown
 from chat.replies.following import Follower
-from chat.replies.html_frames import RENDER_SPACING
 from chat.replies.log import Delta
 from chat.replies.memory_log import MemoryReplyLog
 from tests.support.replies import reply_info
-
-RENDERING_TAKES = 0.02
-
-
-async def test_a_slow_rendering_waits_ten_times_its_duration_before_the_next(monkeypatch, settings):
-    settings.STREAMDEMO_RENDER_INTERVAL = 0.01
-
-    def slow_render(text: str) -> str:
-        time.sleep(RENDERING_TAKES)  # what rendering a long answer costs, in miniature
-        return f"<p>{len(text)}</p>"
-
-    monkeypatch.setattr(html_frames, "render_markdown", slow_render)
-    log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(reply_info(reply))
-    frames = []
-
-    async def send(frame):
-        frames.append((time.monotonic(), frame))
-
-    began = time.monotonic()
-    follower = asyncio.create_task(Follower(log, reply, -1, True, send).run())
-    for seq in range(40):
-        await log.append(reply, Delta(seq, "x"))
-        await asyncio.sleep(0.01)  # a paced upstream
-    await log.close(reply, Ending(status="done", text="", model="m"))
-    await follower
-
-    renderings = [(at, frame) for at, frame in frames if frame["type"] == "html"]
-    assert renderings[-1][1]["upto"] == 39
-    assert renderings[-1][1]["html"] == "<p>40</p>"
-    # Each rendering took at least RENDERING_TAKES; the interval setting alone would allow one
-    # every 0.03 s. During the stream, they came no closer than ten times that.
-    during = [at for at, _ in renderings[:-1]]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(during)]
-    assert during, "the answer was rendered while it streamed"
-    assert all(gap >= RENDER_SPACING * RENDERING_TAKES for gap in gaps)
-    assert len(during) <= (time.monotonic() - began) / (RENDER_SPACING * RENDERING_TAKES) + 1
-
-
-async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, settings):
-    settings.STREAMDEMO_RENDER_INTERVAL = 0.01
-    rendering, finish_rendering = threading.Event(), threading.Event()
-
-    def held_render(text: str) -> str:
-        rendering.set()
-        finish_rendering.wait(10)  # a long answer, rendered off the event loop
-        return "<p>long</p>"
-
-    monkeypatch.setattr(html_frames, "render_markdown", held_render)
-    log, reply = MemoryReplyLog(), uuid.uuid4().hex
-    await log.open(reply_info(reply))
-    frames: asyncio.Queue = asyncio.Queue()
-    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
-    try:
-        await log.append(reply, Delta(0, "x" * 5000))
-        assert (await frames.get())["type"] == "start"
-        assert (await frames.get())["seq"] == 0
-        await asyncio.to_thread(rendering.wait, 10)
-
-        await log.append(reply, Delta(1, " more"))
-        arrived = await asyncio.wait_for(frames.get(), 5)
-    finally:
-        finish_rendering.set()
-    await log.close(reply, Ending(status="done", text="", model="m"))
-    await follower
-    rest = [frames.get_nowait() for _ in range(frames.qsize())]
-
-    assert (arrived["type"], arrived["seq"]) == ("delta", 1)
-    assert [frame["type"] for frame in rest] == ["html", "html", "done"]
-    assert rest[-2]["upto"] == 1
 
 
 async def opened_log() -> tuple[MemoryReplyLog, str]:
@@ -152,3 +81,146 @@ async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settin
     ]
     assert [(f["type"], f.get("upto")) for f in then] == [("delta", None), ("html", 1)]
     assert "<pre" in then[1]["html"]
+
+
+async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.01
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    rendering, finish_rendering = threading.Event(), threading.Event()
+
+    def held_render(text, **options):
+        rendering.set()
+        finish_rendering.wait(10)  # a long answer, rendered off the event loop
+        return blocks.render_region(text, **options)
+
+    monkeypatch.setattr(live, "render_region", held_render)
+    log, reply = await opened_log()
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+    try:
+        await log.append(reply, Delta(0, "x" * 5000))
+        assert (await frames.get())["type"] == "start"
+        assert (await frames.get())["seq"] == 0
+        await asyncio.to_thread(rendering.wait, 10)
+
+        await log.append(reply, Delta(1, " more"))
+        arrived = await asyncio.wait_for(frames.get(), 5)
+    finally:
+        finish_rendering.set()
+    await log.close(reply, Ending(status="done", text="", model="m"))
+    await follower
+    rest = [frames.get_nowait() for _ in range(frames.qsize())]
+
+    assert (arrived["type"], arrived["seq"]) == ("delta", 1)
+    assert [frame["type"] for frame in rest] == ["html", "html", "done"]
+    assert (rest[0]["upto"], rest[1]["upto"]) == (0, 1)
+
+
+ANSWER = [
+    "# Plan\n\nFirst, *install*:\n\n",
+    "```bash\npip install x\n",
+    "pip install y\n```\n\n- one\n",
+    "- two\n\n| a | b |\n|---|---|\n",
+    "| 1 | 2 |\n| 3 | 4 |\n\nDone.",
+]
+
+
+def top_level_elements(html: str) -> list[str]:
+    """`html` cut before each of its top-level elements (text between goes with the one before)."""
+
+    class Cuts(HTMLParser):
+        depth = 0
+        cuts: list[int] = []
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth == 0:
+                line, column = self.getpos()
+                self.cuts.append(sum(map(len, html.splitlines(True)[: line - 1])) + column)
+            if tag not in ("br", "hr"):
+                self.depth += 1
+
+        def handle_endtag(self, tag):
+            self.depth -= 1
+
+    cuts = Cuts()
+    cuts.cuts = []
+    cuts.feed(html)
+    bounds = [*cuts.cuts[1:], len(html)]
+    return (
+        [html[: bounds[0]], *(html[a:b] for a, b in itertools.pairwise(bounds))]
+        if cuts.cuts
+        else []
+    )
+
+
+def apply(shown: str, frame: dict) -> str:
+    """What a client that understands `from` shows after `frame`."""
+    return "".join(top_level_elements(shown)[: frame["from"]]) + frame["html"]
+
+
+async def test_with_changes_each_frame_carries_the_blocks_after_those_the_client_keeps(settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0
+    log, reply = await opened_log()
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(Follower(log, reply, -1, "changes", frames.put).run())
+    shown, renderings = "", []
+    for seq, piece in enumerate(ANSWER):
+        await log.append(reply, Delta(seq, piece))
+        # Each piece waits for its rendering, as a paced stream would.
+        while (frame := await asyncio.wait_for(frames.get(), 5))["type"] != "html":
+            pass
+        shown = apply(shown, frame)
+        renderings.append(frame)
+        assert shown == render_markdown("".join(ANSWER[: frame["upto"] + 1]))
+    await log.close(reply, Ending(status="done", text="".join(ANSWER), model="m"))
+    await follower
+
+    assert [frame["upto"] for frame in renderings] == [0, 1, 2, 3, 4]
+    assert renderings[0]["from"] == 0
+    # Settled blocks are kept: the last frames carry a fraction of the rendering.
+    assert renderings[-1]["from"] >= 4
+    assert len(renderings[-1]["html"]) < len(shown) / 2
+
+
+async def test_without_changes_a_frame_is_the_whole_rendering_without_from():
+    log, reply = await opened_log()
+    for seq, piece in enumerate(ANSWER):
+        await log.append(reply, Delta(seq, piece))
+    await log.close(reply, Ending(status="done", text="".join(ANSWER), model="m"))
+    frames = []
+
+    async def send(frame):
+        frames.append(frame)
+
+    await Follower(log, reply, -1, True, send).run()
+
+    last = [frame for frame in frames if frame["type"] == "html"][-1]
+    assert "from" not in last
+    assert last["html"] == render_markdown("".join(ANSWER))
+
+
+async def test_a_second_follower_of_an_ended_reply_renders_nothing_again(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    log, reply = await opened_log()
+    for seq, piece in enumerate(ANSWER):
+        await log.append(reply, Delta(seq, piece))
+    await log.close(reply, Ending(status="done", text="".join(ANSWER), model="m"))
+    first, second = [], []
+
+    async def into(frames):
+        async def send(frame):
+            frames.append(frame)
+
+        return send
+
+    await Follower(log, reply, -1, "changes", await into(first)).run()
+    whole = render_markdown("".join(ANSWER))
+    rendered = []
+    monkeypatch.setattr(live, "render_region", lambda text, **_: rendered.append(text))
+    monkeypatch.setattr(live.budget, "whole", lambda text, *_: rendered.append(text))
+    await Follower(log, reply, -1, "changes", await into(second)).run()
+
+    assert rendered == []
+    assert [f for f in second if f["type"] == "html"] == [
+        {"type": "html", "reply": reply, "upto": 4, "html": whole, "from": 0}
+    ]

@@ -1,6 +1,7 @@
 // What the user does: ask (Send, or Enter in the box), stop (the button, or Escape), regenerate,
 // edit the last question, and the copy buttons.
 import { copyText } from "./clipboard.js";
+import { RENDER } from "./rendered.js";
 
 export function installActions({
   form, question, stopButton, regenerateButton, log, pickers, // what the user works
@@ -27,7 +28,7 @@ export function installActions({
       return false;
     }
     controls.showError("");
-    const frame = { type: "ask", question: text, reply: newReplyId() };
+    const frame = { type: "ask", question: text, reply: newReplyId(), render: RENDER };
     if (conversation.id) frame.conversation = conversation.id;
     if (pickers.model?.value) frame.model = pickers.model.value;
     if (pickers.provider?.value) frame.provider = pickers.provider.value;

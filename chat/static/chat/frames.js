@@ -56,7 +56,7 @@ export function frameHandlers({
     html(frame) {
       const reply = replies.get(frame.reply);
       if (!reply) return;
-      reply.showHtml(frame.upto, frame.html);
+      reply.showHtml(frame);
       autoscroll.scrollIfFollowing();
     },
 

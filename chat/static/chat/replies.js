@@ -2,6 +2,7 @@
 // what to resume when the socket opens. The socket can drop at any point of an answer, and the
 // page must neither lose the answer's text nor show it twice.
 import { Reply } from "./reply.js";
+import { RENDER } from "./rendered.js";
 import { setOutcome } from "./turns.js";
 
 export class Replies {
@@ -49,13 +50,13 @@ export class Replies {
     const resume = this.resumeFrame();
     if (resume || !conversationId || this.pending) return resume;
     const last = this.turns.last()?.dataset.reply;
-    return { type: "watch", conversation: conversationId, after: last || null };
+    return { type: "watch", conversation: conversationId, after: last || null, render: RENDER };
   }
 
   // The frame that picks up an answer this page was following, or null.
   resumeFrame() {
     if (this.pending?.dropped) {
-      return { type: "resume", reply: this.pending.frame.reply, after: -1 };
+      return { type: "resume", reply: this.pending.frame.reply, after: -1, render: RENDER };
     }
     if (!this.current && this.openedMidAnswer) {
       // Follow it from its first delta, once: after that it is the current reply like any other.
@@ -66,7 +67,7 @@ export class Replies {
     const reply = this.current;
     if (!reply) return null;
     reply.resumeFrom = reply.lastSeq;
-    return { type: "resume", reply: reply.id, after: reply.lastSeq };
+    return { type: "resume", reply: reply.id, after: reply.lastSeq, render: RENDER };
   }
 
   // The reply a start frame begins or resumes, which becomes the current one.

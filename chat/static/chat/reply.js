@@ -1,6 +1,7 @@
 // One answer on the page: its pieces by seq (thinking and answer share one sequence), the
 // server's rendered html, and its timing. Model output enters the DOM only as text nodes or as
 // the server's sanitised `html`.
+import { applyHtml } from "./rendered.js";
 import { placeTail } from "./tail.js";
 import { Thinking } from "./thinking.js";
 import { ReplyTiming } from "./timing.js";
@@ -19,6 +20,7 @@ export class Reply {
     this.deltas = []; // the answer's pieces, by seq (thinking pieces leave holes)
     this.lastSeq = -1;
     this.upto = -1; // seq of the last delta inside `rendered`
+    this.untail = null; // takes the tail out of `rendered`, as the server sent it
     this.resumeFrom = null; // the `after` of the resume in flight, if any
     this.model = null;
     this.provider = null;
@@ -34,8 +36,8 @@ export class Reply {
     this.deltas = [];
     this.lastSeq = -1;
     this.upto = -1;
+    this.takeTailOut();
     this.rendered.replaceChildren();
-    this.answer.append(this.tail);
     this.tail.textContent = "";
     this.thinking.clear();
     this.copyButton.hidden = true;
@@ -57,21 +59,31 @@ export class Reply {
     if (seq > this.upto) this.tail.appendChild(document.createTextNode(content));
   }
 
-  showHtml(upto, html) {
-    if (upto < this.upto) return;
-    this.upto = upto;
-    this.tail.remove();
+  showHtml(frame) {
+    if (frame.upto < this.upto) return;
+    this.upto = frame.upto;
+    this.takeTailOut();
     // Sanitised on the server (markdown-it, then nh3); newer deltas stay plain text after it.
-    this.rendered.innerHTML = html;
-    placeTail(this.rendered, this.tail, this.deltas.slice(0, upto + 1).join(""));
+    applyHtml(this.rendered, frame);
+    const shown = this.deltas.slice(0, frame.upto + 1).join("");
+    this.untail = placeTail(this.rendered, this.tail, shown);
     decorateCode(this.rendered);
-    this.tail.textContent = this.deltas.slice(upto + 1).join("");
+    this.tail.textContent = this.deltas.slice(frame.upto + 1).join("");
+  }
+
+  // The tail back after the rendering, where the page's own markup has it.
+  takeTailOut() {
+    this.untail?.();
+    this.untail = null;
+    this.answer.append(this.tail);
   }
 
   // The final frame: the server's whole text and thinking win over what this page pieced
   // together (a resume from the database sends them whole, without seqs).
   ended(frame) {
     if (typeof frame.text === "string" && frame.text !== this.text) this.replaceText(frame.text);
+    // The whole answer is rendered: the rendering is left as the server made it.
+    if (!this.tail.textContent) this.takeTailOut();
     this.answer.dataset.raw = this.text;
     this.copyButton.hidden = !this.text;
     this.thinking.ended(frame.reasoning, frame.stats?.thinking_ms);
@@ -81,8 +93,8 @@ export class Reply {
     this.deltas = [text];
     this.lastSeq = Math.max(this.lastSeq, 0);
     this.upto = -1;
+    this.takeTailOut();
     this.rendered.replaceChildren();
-    this.answer.append(this.tail);
     this.tail.textContent = text;
   }
 

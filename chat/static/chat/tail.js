@@ -7,16 +7,25 @@ const CONTINUED_BLOCKS = new Set([
   "P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "H1", "H2", "H3", "H4", "H5", "H6",
 ]);
 
-// `renderedText`: the answer's text that `rendered` shows.
+// `renderedText`: the answer's text that `rendered` shows. Returns what takes the tail out
+// again and leaves the rendering as the server sent it, for the next frame to build on.
 export function placeTail(rendered, tail, renderedText) {
   const block = lastTextBlock(rendered);
   block.append(tail);
+  let trimmed = null;
   if (block.tagName === "CODE" && !renderedText.endsWith("\n")) {
     // The highlighter ends every code line with a newline, the line still being written too:
     // the text goes on on that line, so the newline is not there yet.
     const last = lastTextBefore(block, tail);
-    if (last?.data.endsWith("\n")) last.data = last.data.slice(0, -1);
+    if (last?.data.endsWith("\n")) {
+      last.data = last.data.slice(0, -1);
+      trimmed = last;
+    }
   }
+  return () => {
+    if (trimmed) trimmed.data += "\n";
+    tail.remove();
+  };
 }
 
 function lastTextBlock(root) {

@@ -1,4 +1,4 @@
-"""Markdown to safe HTML, for answers that may still be half written.
+"""The markdown dialect of answers and how its HTML is made safe.
 
 Model output is untrusted: markdown-it never passes raw HTML through (it shows as text), and
 nh3 then keeps only the tags, attributes, classes and link schemes the page needs, so no
@@ -45,9 +45,9 @@ _LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
-def render_markdown(text: str) -> str:
-    """Sanitised HTML for `text`, which may stop anywhere (mid fence, mid table)."""
-    return _CLEANER.clean(_MARKDOWN.render(_complete_partial_table(text)))
+def sanitise(markup: str) -> str:
+    """What of markdown-it's HTML may reach the page."""
+    return CLEANER.clean(markup)
 
 
 def _highlight(code: str, language: str, _attrs: str) -> str:
@@ -104,7 +104,7 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
 _PARTIAL_DELIMITER_ROW = re.compile(r"\s*\|[\s|:-]*")
 
 
-def _complete_partial_table(text: str) -> str:
+def complete_partial_table(text: str) -> str:
     """Finish a table's half-typed `|---|--` row so the header shows as a table meanwhile."""
     head, _, last = text.rpartition("\n")
     above, _, header = head.rpartition("\n")
@@ -116,13 +116,13 @@ def _complete_partial_table(text: str) -> str:
     return f"{head}\n|{'---|' * columns}"
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(
     ["table", "strikethrough"]
 )
-_MARKDOWN.core.ruler.push("alignment_as_class", _alignment_as_class)
-_MARKDOWN.add_render_rule("image", _image_as_link)
-# Built once: a streaming answer is rendered again every few tenths of a second.
-_CLEANER = nh3.Cleaner(
+MARKDOWN.core.ruler.push("alignment_as_class", _alignment_as_class)
+MARKDOWN.add_render_rule("image", _image_as_link)
+# Built once: answers are rendered block by block, many times a second across replies.
+CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     attribute_filter=_keep_attribute,

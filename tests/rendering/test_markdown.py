@@ -1,3 +1,5 @@
+"""The answers' markdown dialect: what becomes HTML, and that nothing unsafe does."""
+
 from html.parser import HTMLParser
 
 import pytest

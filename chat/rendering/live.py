@@ -1,0 +1,128 @@
+"""One reply's rendering, shared by every socket that follows it in this process.
+
+While the answer streams, its settled blocks are rendered once and kept; only the region after
+them, which may still change, is rendered again, and only once it has grown by `GROWTH` of its
+size since the last time: each rendering then costs at most (1 + 1/GROWTH) times the text that
+arrived since the one before, and a whole answer's rendering work stays in proportion to its
+length, however it streams. A pause in the stream may add one rendering of the region, no
+sooner than `PAUSE_SPACING` times the last rendering took after it, so a slow stream of a long
+block costs at most about a tenth of a core, wherever it renders. The
+final rendering, of the whole text at once, is made once. A resume or a second tab reuses all
+of it; what is kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chat.rendering import budget, offloop
+from chat.rendering.blocks import render_region
+
+GROWTH = 0.5
+PAUSE_SPACING = 10
+KEEP_REPLIES = 256
+KEEP_CHARS = 32_000_000
+
+# The answer's text from an offset on, as the asking follower has it.
+TextFrom = Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rendering of the answer up to and including its piece `upto` (`length` characters):
+    the first `kept` of `settled`, which never change, then `tail`, which may."""
+
+    upto: int
+    length: int
+    settled: list[str]
+    kept: int
+    tail: tuple[str, ...]
+
+    @property
+    def blocks(self) -> list[str]:
+        return self.settled[: self.kept] + list(self.tail)
+
+
+class LiveRendering:
+    def __init__(self) -> None:
+        self.settled: list[str] = []
+        # Where the region not yet settled begins in the text.
+        self.begins = 0
+        self.latest: Snapshot | None = None
+        self._final: tuple[int, tuple[str, ...]] | None = None
+        self._turn = asyncio.Lock()
+        # When a rendering for a pause may next be made.
+        self._pause_at = 0.0
+
+    @property
+    def chars(self) -> int:
+        """About how much HTML this rendering keeps."""
+        kept = self._final[1] if self._final else (self.latest.blocks if self.latest else [])
+        return sum(map(len, kept))
+
+    async def at(
+        self, upto: int, length: int, text_from: TextFrom, *, force: bool
+    ) -> Snapshot | None:
+        """A rendering of the answer's first `length` characters or fewer (the newest there is,
+        if the text has not grown enough since to be worth rendering again, unless `force`);
+        None for a follower behind the newest rendering: it catches up soon."""
+        async with self._turn:
+            latest = self.latest
+            if self._final is not None:
+                return None  # the answer has ended: its final rendering is what is left to send
+            if latest is not None:
+                if length <= latest.length:
+                    return latest if length == latest.length else None
+                grown = length - latest.length >= GROWTH * (latest.length - self.begins)
+                if not grown and not (force and time.monotonic() >= self._pause_at):
+                    return latest
+            began = time.monotonic()
+            await self._advance(upto, length, text_from)
+            ended = time.monotonic()
+            self._pause_at = ended + PAUSE_SPACING * (ended - began)
+            return self.latest
+
+    async def _advance(self, upto: int, length: int, text_from: TextFrom) -> None:
+        limit = budget.max_chars()
+        if length > limit:
+            # From now on the answer is one preformatted block, rendered again as it doubles.
+            self.begins = 0
+            tail = await offloop.run(budget.too_long, text_from(0), limit)
+            self.latest = Snapshot(upto, length, self.settled, 0, tail)
+            return
+        region = await offloop.run(
+            render_region, text_from(self.begins), final=False, block_chars=budget.block_chars()
+        )
+        self.settled += region.blocks[: region.settled]
+        self.begins += region.settled_chars
+        tail = region.blocks[region.settled :]
+        self.latest = Snapshot(upto, length, self.settled, len(self.settled), tail)
+
+    async def final(self, length: int, text_from: TextFrom) -> tuple[str, ...]:
+        """The rendering of the whole answer (`length` characters), made once."""
+        async with self._turn:
+            if self._final is None or self._final[0] != length:
+                blocks = await offloop.run(
+                    budget.whole, text_from(0), budget.max_chars(), budget.block_chars()
+                )
+                self._final = (length, blocks)
+                # Followers still streaming keep the snapshots they hold; nobody needs more.
+                self.settled, self.latest = [], None
+            return self._final[1]
+
+
+_kept: OrderedDict[str, LiveRendering] = OrderedDict()
+
+
+def rendering_of(reply: str) -> LiveRendering:
+    """The reply's shared rendering in this process, made on first use."""
+    rendering = _kept.pop(reply, None) or LiveRendering()
+    _kept[reply] = rendering
+    chars = sum(kept.chars for kept in _kept.values())
+    while len(_kept) > 1 and (len(_kept) > KEEP_REPLIES or chars > KEEP_CHARS):
+        chars -= _kept.popitem(last=False)[1].chars
+    return rendering

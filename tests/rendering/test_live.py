@@ -1,0 +1,149 @@
+"""A reply's shared rendering: each block rendered once, the work in proportion to the answer."""
+
+import functools
+
+import pytest
+
+from chat.rendering import blocks, budget, live
+from chat.rendering.live import LiveRendering, rendering_of
+
+ANSWER = "".join(
+    f"## Part {n}\n\nSome *text* for part {n}, and `code`.\n\n- one\n- two\n\n"
+    f"```python\nprint({n})\n```\n\n| a | b |\n|---|---|\n| {n} | x |\n\n"
+    for n in range(40)
+)
+
+
+@pytest.fixture
+def rendered(monkeypatch, settings):
+    """The characters handed to the block renderer, call by call (in this process)."""
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    calls: list[int] = []
+
+    def counting(text, **options):
+        calls.append(len(text))
+        return blocks.render_region(text, **options)
+
+    monkeypatch.setattr(live, "render_region", counting)
+    return calls
+
+
+def cut(text: str, ends: int, begins: int) -> str:
+    return text[begins:ends]
+
+
+async def stream(rendering: LiveRendering, text: str, step: int, *, force: bool = False):
+    snapshot = None
+    for length in range(step, len(text) + step, step):
+        upto = min(length, len(text))
+        found = await rendering.at(upto, upto, functools.partial(cut, text, upto), force=force)
+        snapshot = found or snapshot
+    return snapshot
+
+
+async def test_an_answer_streamed_a_character_at_a_time_costs_a_few_times_its_length(rendered):
+    await stream(LiveRendering(), ANSWER, 1)
+
+    assert sum(rendered) <= 4 * len(ANSWER)
+
+
+async def test_a_hostile_answer_streamed_in_small_pieces_costs_a_few_times_its_length(rendered):
+    hostile = "![" * 2000 + "\n\n" + "[a](" * 1000
+
+    await stream(LiveRendering(), hostile, 7)
+
+    assert sum(rendered) <= 4 * len(hostile)
+
+
+async def test_the_settled_blocks_and_the_tail_together_render_the_text_so_far():
+    rendering = LiveRendering()
+    text = ANSWER[:2000]
+
+    snapshot = await stream(rendering, text, 50, force=True)
+
+    assert snapshot.length == len(text)
+    assert snapshot.kept > 10
+    assert "".join(snapshot.blocks) == budget.render_markdown(text)
+
+
+async def test_a_second_follower_at_the_same_text_renders_nothing(rendered):
+    rendering = LiveRendering()
+    first = await stream(rendering, ANSWER, 100)
+    before = len(rendered)
+
+    again = await stream(rendering, ANSWER, 100)
+
+    assert len(rendered) == before
+    assert again == first
+
+
+async def test_a_follower_behind_the_newest_rendering_gets_none_until_it_catches_up():
+    rendering = LiveRendering()
+    await rendering.at(9, 500, lambda begins: ANSWER[begins:500], force=False)
+
+    assert await rendering.at(3, 200, lambda begins: ANSWER[begins:200], force=False) is None
+
+
+async def test_the_final_rendering_is_made_once_for_every_follower(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    made = []
+    whole = budget.whole
+
+    def counting_whole(text, *limits):
+        made.append(text)
+        return whole(text, *limits)
+
+    monkeypatch.setattr(budget, "whole", counting_whole)
+    rendering = LiveRendering()
+
+    finals = [await rendering.final(len(ANSWER), lambda begins: ANSWER[begins:]) for _ in range(3)]
+
+    assert made == [ANSWER]
+    assert finals[0] == finals[2]
+    assert "".join(finals[0]) == budget.render_markdown(ANSWER)
+
+
+async def test_an_answer_past_the_budget_becomes_plain_text_as_it_streams(settings):
+    settings.STREAMDEMO_RENDER_MAX_CHARS = 1000
+    rendering = LiveRendering()
+
+    snapshot = await stream(rendering, ANSWER[:3000], 100, force=True)
+
+    assert snapshot.blocks[0].startswith('<pre class="unformatted" data-note="This answer is over')
+    assert len(snapshot.blocks) == 1
+
+
+def test_renderings_kept_are_bounded(monkeypatch):
+    monkeypatch.setattr(live, "KEEP_REPLIES", 3)
+    first = rendering_of("reply-1")
+    for n in range(2, 6):
+        rendering_of(f"reply-{n}")
+
+    assert rendering_of("reply-5") is rendering_of("reply-5")
+    assert rendering_of("reply-1") is not first
+
+
+async def test_a_pause_renders_the_text_again_no_sooner_than_ten_times_the_last_rendering(
+    monkeypatch, rendered
+):
+    clock = {"now": 100.0}
+    region = live.render_region
+
+    def taking_a_second(text, **options):
+        clock["now"] += 1.0  # what rendering a long block costs, on a clock of the test's own
+        return region(text, **options)
+
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(live, "render_region", taking_a_second)
+    rendering, text = LiveRendering(), "x" * 1000
+    await rendering.at(0, 900, functools.partial(cut, text, 900), force=False)
+    calls = len(rendered)
+
+    clock["now"] += 5
+    soon = await rendering.at(1, 910, functools.partial(cut, text, 910), force=True)
+    clock["now"] += 5
+    later = await rendering.at(2, 920, functools.partial(cut, text, 920), force=True)
+
+    assert soon.length == 900  # the last rendering, not a new one
+    assert later.length == 920
+    assert len(rendered) == calls + 1

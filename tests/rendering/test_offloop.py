@@ -1,0 +1,37 @@
+"""Rendering off the event loop: in a process of its own, started when first needed."""
+
+from chat.rendering import offloop
+from chat.rendering.blocks import render_region
+
+LONG = "Some *text* and `code`.\n\n" * 100
+
+
+async def test_a_long_text_renders_in_another_process_the_same_as_here(settings):
+    settings.STREAMDEMO_RENDER_PROCESS = True
+    try:
+        there = await offloop.run(render_region, LONG, final=True, block_chars=10**6)
+        pool = offloop._pool
+    finally:
+        offloop.shutdown()
+
+    assert pool is not None
+    assert there == render_region(LONG, final=True, block_chars=10**6)
+    assert offloop._pool is None
+
+
+async def test_a_short_text_renders_in_place_without_starting_a_process(settings):
+    settings.STREAMDEMO_RENDER_PROCESS = True
+
+    here = await offloop.run(render_region, "*short*", final=True, block_chars=10**6)
+
+    assert here.blocks == ("<p><em>short</em></p>\n",)
+    assert offloop._pool is None
+
+
+async def test_without_a_process_a_long_text_renders_in_a_thread(settings):
+    settings.STREAMDEMO_RENDER_PROCESS = False
+
+    there = await offloop.run(render_region, LONG, final=True, block_chars=10**6)
+
+    assert there == render_region(LONG, final=True, block_chars=10**6)
+    assert offloop._pool is None
