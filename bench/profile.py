@@ -34,7 +34,7 @@ COMPONENTS = (
     # The page's html frames: markdown, code highlighting, sanitising (app-page only).
     (
         "rendering: markdown-it, Pygments, nh3",
-        ("markdown_it/", "pygments/", "nh3", "chat/rendering.py"),
+        ("markdown_it/", "pygments/", "nh3", "chat/rendering/"),
     ),
     (
         "websocket I/O: channels, daphne, autobahn, Twisted",

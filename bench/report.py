@@ -41,7 +41,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         "## Against the targets",
         "",
         "Medians of per-repetition ratios; `app` is asked with `render: false`, `app-page` as "
-        "the page asks (html frames on).",
+        'the page asks (`render: "changes"`: html frames with the blocks that changed).',
         "",
         targets.markdown(targets.target_rows(runs)),
         "",

@@ -101,8 +101,8 @@ def all_systems(
             body={"provider": upstream_url},
         ),
         "app": _app("app", base_port + 3, app_env("app"), {"render": False}),
-        # The page sends no `render`: the server's default, html frames on.
-        "app-page": _app("app-page", base_port + 4, app_env("app-page"), {}),
+        # As the page asks: html frames on, each carrying only the blocks that changed.
+        "app-page": _app("app-page", base_port + 4, app_env("app-page"), {"render": "changes"}),
     }
 
 
