@@ -26,11 +26,11 @@ async def ask(communicator: WebsocketCommunicator, question: str, **fields) -> N
 
 
 async def test_reply_frames_come_in_order_start_deltas_done(upstream):
-    upstream.will_answer(Script(chunks=["Use", " os", ".walk", "()"]))
+    upstream.will_answer(Script(chunks=["Use", " os", ".walk", "()"], gated=True))
     communicator = await connect()
     await ask(communicator, "How do I list files?")
 
-    frames = await receive_reply(communicator)
+    frames = await receive_reply(communicator, upstream)
 
     reply = frames[0]["reply"]
     timings = frames[0].pop("stats")
@@ -199,7 +199,7 @@ async def answered_reply(communicator, upstream, chunks) -> str:
     return frames[0]["reply"]
 
 
-@pytest.mark.parametrize(("after", "expected"), [(-1, ["a", "b", "c"]), (0, ["b", "c"]), (2, [])])
+@pytest.mark.parametrize(("after", "expected"), [(-1, ["abc"]), (0, ["bc"]), (2, [])])
 async def test_resume_replays_every_delta_after_the_given_seq_then_the_end(
     upstream, after, expected
 ):
@@ -214,9 +214,10 @@ async def test_resume_replays_every_delta_after_the_given_seq_then_the_end(
 
     assert frames[0]["type"] == "start"
     assert frames[0]["reply"] == reply
+    # The pieces were all waiting in the log: they come in one frame, its seq the last one's.
     deltas = [f for f in frames if f["type"] == "delta"]
     assert [f["content"] for f in deltas] == expected
-    assert [f["seq"] for f in deltas] == list(range(after + 1, 3))
+    assert [f["seq"] for f in deltas] == ([2] if expected else [])
     assert frames[-1]["type"] == "done"
     assert frames[-1]["finish_reason"] == "stop"
     await again.disconnect()
@@ -537,19 +538,29 @@ async def test_thinking_streams_in_reasoning_frames_in_the_deltas_sequence(upstr
 @pytest.mark.parametrize("after", [-1, 0, 1, 2])
 async def test_a_resume_from_any_index_replays_thinking_and_answer_alike(upstream, after):
     session = await new_session()
-    upstream.will_answer(Script(reasoning=["Two and", " two."], chunks=["Four", "."]))
+    thinking, answer = ["Two and", " two."], ["Four", "."]
+    upstream.will_answer(Script(reasoning=thinking, chunks=answer, gated=True))
     communicator = await connect(session)
     await ask(communicator, "2+2?")
-    whole = await receive_reply(communicator)
+    whole = await receive_reply(communicator, upstream)
 
     again = await connect(session)
-    await again.send_json_to(
-        {"type": "resume", "reply": whole[0]["reply"], "after": after, "render": False}
-    )
+    reply = whole[0]["reply"]
+    await again.send_json_to({"type": "resume", "reply": reply, "after": after, "render": False})
     resumed = await receive_reply(again)
 
-    pieces = [frame for frame in whole if frame.get("seq", -1) > after]
-    assert [frame for frame in resumed if "seq" in frame] == pieces
+    # Waiting in the log, the pieces after `after` come joined: one frame of each kind.
+    expected = [
+        {
+            "type": kind,
+            "reply": reply,
+            "seq": last,
+            "content": "".join(pieces[max(0, after + 1 - first) :]),
+        }
+        for kind, first, last, pieces in [("reasoning", 0, 1, thinking), ("delta", 2, 3, answer)]
+        if last > after
+    ]
+    assert [frame for frame in resumed if "seq" in frame] == expected
     assert resumed[-1] == whole[-1]
     await communicator.disconnect()
     await again.disconnect()

@@ -36,6 +36,8 @@ from chat.replies.redis_common import (
 )
 
 BLOCK_MS = 2_000
+# The most entries one read takes: one wake-up of a reader for that many, and what it holds.
+BATCH = 500
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
 
@@ -114,25 +116,29 @@ class RedisReplyLog(ReplyLog):
         ended, known = await self._redis.mget(key(reply, "ended"), key(reply, "meta"))
         return ended is not None or known is None
 
-    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
+    async def batches(self, reply: str, after: int) -> AsyncGenerator[list[Entry], None]:
         last_id = "0-0"
         while True:
             answer = cast(
                 Streams,
-                await self._redis.xread({key(reply): last_id}, block=self._block_ms, count=500),
+                await self._redis.xread({key(reply): last_id}, block=self._block_ms, count=BATCH),
             )
             if not answer and await self._orphaned(reply):
                 await self._end_orphan(reply)
                 continue
+            batch: list[Entry] = []
             for _stream, messages in answer:
                 for message_id, fields in messages:
                     last_id = message_id
                     if "end" in fields:
-                        yield End(Ending.from_dict(json.loads(fields["end"])))
+                        batch.append(End(Ending.from_dict(json.loads(fields["end"]))))
+                        yield batch
                         return
                     seq = int(fields["seq"])
                     if seq > after:
-                        yield Delta(seq, fields["content"], "reasoning" in fields)
+                        batch.append(Delta(seq, fields["content"], "reasoning" in fields))
+            if batch:
+                yield batch
 
     async def join(self, reply: str) -> None:
         await self._redis.incr(key(reply, "followers"))

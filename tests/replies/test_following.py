@@ -16,7 +16,7 @@ async def opened_log() -> tuple[MemoryReplyLog, str]:
     return log, reply
 
 
-async def test_a_follower_sends_the_start_then_each_piece_then_the_final_frame():
+async def test_a_follower_sends_the_start_then_the_waiting_pieces_joined_then_the_final_frame():
     log, reply = await opened_log()
     frames: list[dict] = []
 
@@ -30,11 +30,11 @@ async def test_a_follower_sends_the_start_then_each_piece_then_the_final_frame()
     follower = Follower(log, reply, -1, False, send)
     await follower.run()
 
+    # Waiting in the log, consecutive pieces of one kind go in one frame: its seq, the last's.
     assert [(f["type"], f.get("seq"), f.get("content")) for f in frames] == [
         ("start", None, None),
         ("reasoning", 0, "Hmm"),
-        ("delta", 1, "Hel"),
-        ("delta", 2, "lo"),
+        ("delta", 2, "Hello"),
         ("done", None, None),
     ]
     assert (frames[0]["question"], frames[-1]["text"]) == ("question?", "Hello")
