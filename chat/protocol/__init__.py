@@ -3,6 +3,7 @@ sends, `frames` what the server sends back."""
 
 from chat.protocol.commands import (
     REPLY_ID,
+    Ack,
     Ask,
     Command,
     ProtocolError,
@@ -18,6 +19,7 @@ from chat.protocol.frames import delta, error, final, html, start, watching
 
 __all__ = [
     "REPLY_ID",
+    "Ack",
     "Ask",
     "Command",
     "ProtocolError",

@@ -73,7 +73,15 @@ class Watch:
     render: bool = True
 
 
-Command = Ask | Stop | Resume | Watch
+@dataclass(frozen=True)
+class Ack:
+    """The client has received this many of the socket's frames (docs/protocol.md, "Flow
+    control"); whether that can be true, the socket's window knows."""
+
+    frames: int
+
+
+Command = Ask | Stop | Resume | Watch | Ack
 
 
 def parse(text: str) -> Command:
@@ -95,9 +103,11 @@ def parse(text: str) -> Command:
         return _resume(frame)
     if kind == "watch":
         return _watch(frame)
+    if kind == "ack":
+        return _ack(frame)
     raise ProtocolError(
         "unknown_type",
-        f'Unknown message type {kind!r}: expected "ask", "stop", "resume" or "watch".',
+        f'Unknown message type {kind!r}: expected "ask", "stop", "resume", "watch" or "ack".',
     )
 
 
@@ -164,6 +174,15 @@ def _resume(frame: dict[str, Any]) -> Resume:
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
     return Resume(reply, after, render=frame.get("render", True) is not False)
+
+
+def _ack(frame: dict[str, Any]) -> Ack:
+    frames = frame.get("frames")
+    if not isinstance(frames, int) or isinstance(frames, bool) or frames < 0:
+        raise ProtocolError(
+            "invalid_ack", '"frames" must be the number of frames received on this socket.'
+        )
+    return Ack(frames)
 
 
 def _watch(frame: dict[str, Any]) -> Watch:
