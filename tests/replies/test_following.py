@@ -4,7 +4,7 @@ import asyncio
 import uuid
 
 from chat.endings import Ending
-from chat.replies.following import Follower
+from chat.replies.following import FRAME_CHARS, Follower
 from chat.replies.log import Delta
 from chat.replies.memory_log import MemoryReplyLog
 from tests.support.replies import reply_info
@@ -93,3 +93,28 @@ async def test_a_follower_cut_off_before_the_end_is_finished_but_not_ended():
 
     assert follower.finished.is_set()
     assert not follower.ended
+
+
+async def test_pieces_joined_go_in_frames_of_at_most_64_kib_each_resumable_after_any():
+    log, reply = await opened_log()
+    pieces = [f"{seq:04}" + "x" * 996 for seq in range(200)]  # 200 KB
+    for seq, piece in enumerate(pieces):
+        await log.append(reply, Delta(seq, piece))
+    await log.close(reply, Ending(status="done", text="".join(pieces), model="m"))
+
+    async def deltas_after(after: int) -> list[dict]:
+        frames: list[dict] = []
+
+        async def send(frame):
+            frames.append(frame)
+
+        await Follower(log, reply, after, False, send).run()
+        return [frame for frame in frames if frame["type"] == "delta"]
+
+    whole = await deltas_after(-1)
+    assert "".join(frame["content"] for frame in whole) == "".join(pieces)
+    assert all(len(frame["content"]) <= FRAME_CHARS for frame in whole)
+    assert [frame["seq"] for frame in whole] == [64, 129, 194, 199]
+    # Each frame's seq is the last piece it carries: a resume after it continues exactly.
+    rest = await deltas_after(whole[1]["seq"])
+    assert "".join(frame["content"] for frame in rest) == "".join(pieces[130:])
