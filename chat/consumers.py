@@ -10,15 +10,17 @@ unread in `chat.window`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
 from typing import Any
 
+from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chat import conversations, protocol
+from chat import conversations, protocol, saving
 from chat.limits import get_limits, visitor_of
 from chat.protocol import Refusal
 from chat.replies import get_replies
@@ -47,6 +49,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.asked: str | None = None
         self.gone = False
         self.admitted = False
+        self.tidying: asyncio.Future[None] | None = None
         self.window = Window(int(settings.STREAMDEMO_SOCKET_WINDOW_BYTES))
         self.visitor = visitor = await visitor_of(self.scope)
         self.replies = SocketReplies(self.origin, visitor.session, self.window, self.send_frame)
@@ -59,8 +62,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.gone = True
         await self.replies.close()
+        if self.tidying is not None:
+            await self.tidying
         if self.admitted:
             await get_limits().release(self.visitor, self.origin)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes old database connections before each message, in the database
+        # thread, and waits: an ask, an ack, would wait behind every write queued there.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -73,7 +86,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             command = protocol.parse(text_data)
             if isinstance(command, protocol.Ack):
                 self.window.ack(command.frames)
-            elif isinstance(command, protocol.Ask):
+                return
+            # Queued in the database thread ahead of what this message asks of it, not awaited.
+            self.tidying = asyncio.ensure_future(aclose_old_connections())
+            if isinstance(command, protocol.Ask):
                 await self.ask(command)
             elif isinstance(command, protocol.Stop):
                 await self.stop(command)
@@ -138,25 +154,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise Refusal("rate_limited", "Too many resumes at once: wait a moment.", resume.reply)
         self.replies.render = resume.render
         session = self.visitor.session
-        if session is None or not await self.resume_own(resume, session):
+        if session is None or not await self.replies.resume(resume.reply, resume.after):
             raise Refusal("not_found", "There is no such reply.", resume.reply)
-
-    async def resume_own(self, resume: protocol.Resume, session: str) -> bool:
-        """Follow the reply if it is the session's; False (and nothing sent) if not."""
-        info = await get_replies().log.info(resume.reply)
-        if info is not None:
-            if info.session != session:
-                return False
-            await self.replies.follow(resume.reply, after=resume.after)
-            await self.replies.show(info.conversation)
-            return True
-        # Once the log has forgotten a reply, the saved turn answers for it.
-        turn = await conversations.find_turn(resume.reply)
-        if turn is None or turn.conversation.session_key != session:
-            return False
-        await self.replies.replay(turn, resume.after)
-        await self.replies.show(str(turn.conversation_id))
-        return True
 
     async def watch(self, watch: protocol.Watch) -> None:
         """Catch the socket up on the conversation's turns it lacks, then keep it in step."""
@@ -177,7 +176,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if turn.ending is None and await replies.log.info(turn.reply_id) is not None:
                 await self.replies.follow(turn.reply_id, after=-1)  # still being written: the last
             else:
-                ending = await conversations.ending_of(turn)
+                ending = await saving.ending_of(turn)
                 await replay_saved(turn, ending, -1, self.answer)
         await self.replies.show(watch.conversation)
         await self.answer(protocol.watching(watch.conversation))

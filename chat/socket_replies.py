@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from chat import conversations
+from chat import conversations, saving
 from chat.endings import Ending
 from chat.models import Turn
 from chat.replies import get_replies
@@ -44,10 +44,27 @@ class SocketReplies:
         self.follower = Follower(get_replies().log, reply, after, self.render, self.send, pace)
         self.following = asyncio.create_task(self.follower.run())
 
+    async def resume(self, reply: str, after: int) -> bool:
+        """Follow the reply if it is the session's; False (and nothing sent) if not."""
+        info = await get_replies().log.info(reply)
+        if info is not None:
+            if info.session != self.session:
+                return False
+            await self.follow(reply, after=after)
+            await self.show(info.conversation)
+            return True
+        # Once the log has forgotten a reply, the saved turn answers for it.
+        turn = await conversations.find_turn(reply)
+        if turn is None or turn.conversation.session_key != self.session:
+            return False
+        await self.replay(turn, after)
+        await self.show(str(turn.conversation_id))
+        return True
+
     async def replay(self, turn: Turn, after: int) -> None:
         """Follow a reply the log has let go: its saved turn, sent as the window allows."""
         await self.unfollow()
-        ending = await conversations.ending_of(turn)
+        ending = await saving.ending_of(turn)
         self.following = asyncio.create_task(self._replay(turn, ending, after))
 
     async def _replay(self, turn: Turn, ending: Ending, after: int) -> None:

@@ -66,8 +66,8 @@ Entry = Delta | End
 
 class ReplyLog(ABC):
     @abstractmethod
-    async def open(self, info: ReplyInfo) -> None:
-        """Begin the log of a reply."""
+    async def open(self, info: ReplyInfo) -> bool:
+        """Begin the log of a reply; False, and nothing done, if one of that id is open."""
 
     @abstractmethod
     async def info(self, reply: str) -> ReplyInfo | None:

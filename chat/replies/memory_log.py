@@ -55,11 +55,14 @@ class MemoryReplyLog(ReplyLog):
         self._claimed: dict[str, list[str]] = {}  # replies claimed, not yet open: their groups
         self._retention = Retention(self._forget, lambda reply: self._records[reply].followers > 0)
 
-    async def open(self, info: ReplyInfo) -> None:
+    async def open(self, info: ReplyInfo) -> bool:
+        if info.reply in self._records:
+            return False
         self._retention.sweep()
         size = PIECE_OVERHEAD + len(info.question)
         groups = self._claimed.pop(info.reply, [])
         self._records[info.reply] = _Record(info=info, size=size, groups=groups)
+        return True
 
     async def info(self, reply: str) -> ReplyInfo | None:
         record = self._records.get(reply)

@@ -51,13 +51,15 @@ class RedisReplyLog(ReplyLog):
     def _redis(self) -> redis.Redis:
         return self._clients.get()
 
-    async def open(self, info: ReplyInfo) -> None:
-        reply = info.reply
+    async def open(self, info: ReplyInfo) -> bool:
+        reply, meta = info.reply, json.dumps(info.as_dict())
+        if not await self._redis.set(key(reply, "meta"), meta, ex=RUNNING_KEYS_SECONDS, nx=True):
+            return False
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key(reply, "meta"), json.dumps(info.as_dict()), ex=RUNNING_KEYS_SECONDS)
             pipe.set(key(reply, "followers"), 0, ex=RUNNING_KEYS_SECONDS)
             pipe.set(key(reply, "alive"), 1, px=lease_ms())
             await pipe.execute()
+        return True
 
     async def info(self, reply: str) -> ReplyInfo | None:
         raw = await self._redis.get(key(reply, "meta"))
