@@ -6,8 +6,6 @@ from chat.protocol.commands import (
     Ack,
     Ask,
     Command,
-    ProtocolError,
-    Refusal,
     Resume,
     Stop,
     Watch,
@@ -16,6 +14,7 @@ from chat.protocol.commands import (
     parse,
 )
 from chat.protocol.frames import delta, error, final, html, start, watching
+from chat.protocol.refusals import ProtocolError, Refusal
 
 __all__ = [
     "REPLY_ID",

@@ -13,27 +13,10 @@ from typing import Any
 
 from django.conf import settings
 
-from chat.protocol.frames import error
+from chat.protocol.refusals import ProtocolError
 from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
-
-
-class Refusal(Exception):
-    """Something a client asked for that is not done; it gets an `error` frame, nothing else."""
-
-    def __init__(self, code: str, message: str, reply: str | None = None) -> None:
-        self.code = code
-        self.message = message
-        self.reply = reply
-        super().__init__(message)
-
-    def frame(self) -> dict[str, Any]:
-        return error(self.reply, self.code, self.message)
-
-
-class ProtocolError(Refusal):
-    """A frame that breaks the protocol's rules."""
 
 
 @dataclass(frozen=True)
