@@ -24,6 +24,8 @@ from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 Pace = Callable[[], Awaitable[None]]
 # The most characters of text one frame carries when it joins several pieces: a long answer
 # resumed from its start goes out in frames of about this size, each as the window allows.
+# Even escaped to JSON (12 bytes for a character beyond the BMP), one stays within the 1 MiB
+# that daphne sends at most in a message.
 FRAME_CHARS = 64 * 1024
 
 
