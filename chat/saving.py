@@ -2,11 +2,14 @@
 
 Running replies' text is saved in one transaction for all of them (`save_progress`, called by
 `chat.replies.checkpoints`); a turn's end is saved as its `Ending` says, and a turn whose end
-cannot be saved is marked failed, never left looking as if it still streamed.
+cannot be saved is marked failed, never left looking as if it still streamed. Replies that end
+together have their ends saved together (`save_ending`): one transaction, one hop to the
+database thread, for a burst of answers ending at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import sync_to_async
@@ -52,3 +55,53 @@ async def ending_of(turn: Turn) -> Ending:
     )
     await end_turn(turn.reply_id, ending)
     return ending
+
+
+async def save_ending(reply_id: str, ending: Ending) -> None:
+    """`end_turn`, with the ends of other replies that come meanwhile, in one transaction."""
+    loop = asyncio.get_running_loop()
+    global _endings
+    _endings = {k: v for k, v in _endings.items() if not k.is_closed()}
+    await _endings.setdefault(loop, _Endings()).save(reply_id, ending)
+
+
+class _Endings:
+    """Ends to save: those that come while a save runs are saved by the next one."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, Ending] = {}
+        self._next: asyncio.Future[None] | None = None
+        self._saving: asyncio.Task[None] | None = None
+
+    async def save(self, reply_id: str, ending: Ending) -> None:
+        self._pending[reply_id] = ending
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        saved = self._next
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.create_task(self._save_pending())
+        await asyncio.shield(saved)
+
+    async def _save_pending(self) -> None:
+        while self._next is not None:
+            endings, saved = self._pending, self._next
+            self._pending, self._next = {}, None
+            try:
+                await sync_to_async(_end_turns)(endings)
+            except DatabaseError:
+                # One the database refuses: each alone, so that the others are saved as they are.
+                for reply_id, ending in endings.items():
+                    await end_turn(reply_id, ending)
+            except Exception:
+                logger.exception("the ends of replies %s could not be saved", list(endings))
+            finally:
+                saved.set_result(None)
+
+
+_endings: dict[asyncio.AbstractEventLoop, _Endings] = {}
+
+
+@transaction.atomic
+def _end_turns(endings: dict[str, Ending]) -> None:
+    for reply_id, ending in endings.items():
+        Turn.objects.filter(reply_id=reply_id).update(**Turn.fields_of(ending))

@@ -84,7 +84,7 @@ async def end(stored: asyncio.Future[None], reply: str, ending: Ending) -> None:
 async def _end(stored: asyncio.Future[None], reply: str, ending: Ending) -> None:
     await asyncio.wait({stored})
     if stored.exception() is None:
-        await saving.end_turn(reply, ending)
+        await saving.save_ending(reply, ending)
 
 
 def _store(
