@@ -63,7 +63,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.gone = True
         await self.replies.close()
         if self.tidying is not None:
-            await self.tidying
+            await asyncio.gather(self.tidying, return_exceptions=True)
         if self.admitted:
             await get_limits().release(self.visitor, self.origin)
 
@@ -87,7 +87,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if isinstance(command, protocol.Ack):
                 self.window.ack(command.frames)
                 return
-            # Queued in the database thread ahead of what this message asks of it, not awaited.
+            # Done in the database thread as Channels would, but without this message waiting.
             self.tidying = asyncio.ensure_future(aclose_old_connections())
             if isinstance(command, protocol.Ask):
                 await self.ask(command)
