@@ -107,16 +107,21 @@ class Follower:
                 self.ended = True
                 await self._send_now(protocol.final(self.reply, entry.ending))
                 return
-            # The longest run of pieces that one frame may carry: of one kind, all sent or
-            # all before `after`, within FRAME_CHARS.
+            if entry.seq <= after:
+                # The client has it: only the renderer needs it, as the log holds it (not
+                # joined, which would copy it for every socket that resumes).
+                if renderer and not entry.reasoning:
+                    renderer.add(entry)
+                index += 1
+                continue
+            # The longest run of pieces that one frame may carry: of one kind, within
+            # FRAME_CHARS (all after `after`: what comes later in a batch has a higher seq).
             parts, size, last, index = [entry.content], len(entry.content), entry, index + 1
-            sent = entry.seq > after
             while index < count:
                 piece = batch[index]
                 if (
                     isinstance(piece, End)
                     or piece.reasoning != entry.reasoning
-                    or (piece.seq > after) != sent
                     or size + len(piece.content) > FRAME_CHARS
                 ):
                     break
@@ -127,10 +132,9 @@ class Follower:
                 last = Delta(last.seq, "".join(parts), entry.reasoning)
             if renderer and not entry.reasoning:
                 renderer.add(last)
-            if sent:
-                await self._send(
-                    protocol.delta(self.reply, last.seq, last.content, reasoning=last.reasoning)
-                )
+            await self._send(
+                protocol.delta(self.reply, last.seq, last.content, reasoning=last.reasoning)
+            )
 
 
 def start_frame(info: ReplyInfo) -> dict[str, Any]:

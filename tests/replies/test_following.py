@@ -118,3 +118,24 @@ async def test_pieces_joined_go_in_frames_of_at_most_64_kib_each_resumable_after
     # Each frame's seq is the last piece it carries: a resume after it continues exactly.
     rest = await deltas_after(whole[1]["seq"])
     assert "".join(frame["content"] for frame in rest) == "".join(pieces[130:])
+
+
+async def test_a_resume_with_rendering_renders_the_whole_answer_and_sends_only_the_rest():
+    log, reply = await opened_log()
+    pieces = ["# Title", "\n\nFirst ", "**bold**", " and", " more."]
+    for seq, piece in enumerate(pieces):
+        await log.append(reply, Delta(seq, piece))
+    await log.close(reply, Ending(status="done", text="".join(pieces), model="m"))
+    frames: list[dict] = []
+
+    async def send(frame):
+        frames.append(frame)
+
+    await Follower(log, reply, 2, True, send).run()
+
+    deltas = [frame for frame in frames if frame["type"] == "delta"]
+    assert [(frame["seq"], frame["content"]) for frame in deltas] == [(4, " and more.")]
+    rendering = [frame for frame in frames if frame["type"] == "html"][-1]
+    assert rendering["upto"] == 4
+    assert "<h1>Title</h1>" in rendering["html"]
+    assert "<strong>bold</strong> and more." in rendering["html"]
