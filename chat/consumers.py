@@ -1,10 +1,11 @@
 """The `/ws/chat/` consumer: one socket's frames parsed, its limits applied, replies followed.
 
 A reply belongs to `chat.replies`, not to the socket that asked: this consumer starts one and
-then only follows the reply's log in a task it owns, so a disconnect ends the following, never
-the reply. Any socket of the same session can resume a reply from an index, or stop it. A
-socket without a live session may follow nothing and store nothing (`chat.sessions`); what
-one visitor may do across its sockets is counted in `chat.limits`.
+then only follows the reply's log (`chat.socket_replies`), so a disconnect ends the following,
+never the reply. Any socket of the same session can resume a reply from an index, or stop it.
+A socket without a live session may follow nothing and store nothing (`chat.sessions`); what
+one visitor may do across its sockets is counted in `chat.limits`, and what it may leave
+unread in `chat.window`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ import logging
 import uuid
 from typing import Any
 
+from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chat import conversations, protocol
+from chat import conversations, protocol, saving
 from chat.limits import get_limits, visitor_of
 from chat.protocol import Refusal
 from chat.replies import get_replies
-from chat.replies.following import Follower, replay_saved
+from chat.replies.following import replay_saved
+from chat.socket_replies import SocketReplies
+from chat.window import Window
 
-# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1009/1013 + 3000.
+# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1008/1009/1013
+# + 3000; 4008, "policy violation", for a client that left over twice its window unread.
 CLOSE_UNSUPPORTED_DATA = 4003
+CLOSE_UNREAD = 4008
 CLOSE_TOO_BIG = 4009
 CLOSE_TRY_AGAIN_LATER = 4013
 
@@ -39,17 +45,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.origin = uuid.uuid4().hex
-        self.follower: Follower | None = None
-        self.following: asyncio.Task[None] | None = None
-        # The conversation this socket shows, and the task that hears of its other tabs' asks.
-        self.shown: str | None = None
-        self.watching: asyncio.Task[None] | None = None
         # The reply this socket asked last: it may ask again once that one has ended.
         self.asked: str | None = None
-        self.render: protocol.Render = True
         self.gone = False
         self.admitted = False
-        self.visitor = await visitor_of(self.scope)
+        self.tidying: asyncio.Future[None] | None = None
+        self.window = Window(int(settings.STREAMDEMO_SOCKET_WINDOW_BYTES))
+        self.visitor = visitor = await visitor_of(self.scope)
+        self.replies = SocketReplies(self.origin, visitor.session, self.window, self.send_frame)
         self.admitted = await get_limits().admit(self.visitor, self.origin)
         await self.accept()
         if not self.admitted:
@@ -58,10 +61,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.gone = True
-        await self.unfollow()
-        await _cancel(self.watching)
+        await self.replies.close()
+        if self.tidying is not None:
+            await asyncio.gather(self.tidying, return_exceptions=True)
         if self.admitted:
             await get_limits().release(self.visitor, self.origin)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes old database connections before each message, in the database
+        # thread, and waits: an ask, an ack, would wait behind every write queued there.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -72,6 +84,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             command = protocol.parse(text_data)
+            if isinstance(command, protocol.Ack):
+                self.window.ack(command.frames)
+                return
+            # Done in the database thread as Channels would, but without this message waiting.
+            self.tidying = asyncio.ensure_future(aclose_old_connections())
             if isinstance(command, protocol.Ask):
                 await self.ask(command)
             elif isinstance(command, protocol.Stop):
@@ -81,11 +98,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             else:
                 await self.watch(command)
         except Refusal as refusal:
-            await self.send_frame(refusal.frame())
+            await self.answer(refusal.frame())
         except Exception:
             # Whatever went wrong, the frame is answered and the socket lives on.
             logger.exception("a frame could not be handled")
-            await self.send_frame(
+            await self.answer(
                 protocol.error(None, "server_error", "The server could not handle that message.")
             )
 
@@ -96,31 +113,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "no_session",
                 "This page has no session: allow cookies for this site, then reload the page.",
             )
-        replies = get_replies()
         if await self.still_streaming():
             raise Refusal("busy", "A reply is still streaming: stop it or wait for it to end.")
         if not await get_limits().allow("ask", self.visitor):
             raise Refusal("rate_limited", "Too many questions at once: wait a moment.")
+        replies = get_replies()
         reply = await replies.start(ask, session, origin=self.origin, address=self.visitor.address)
-        self.asked = reply
-        self.render = ask.render
-        await self.follow(reply, after=-1)
+        self.asked, self.replies.render = reply, ask.render
+        await self.replies.follow(reply, after=-1)
         info = await replies.log.info(reply)
         if info is not None:
-            await self.show(info.conversation)
+            await self.replies.show(info.conversation)
 
     async def still_streaming(self) -> bool:
-        """Whether the reply this socket asked still streams: the client may ask again as soon
-        as it has that reply's final frame, whichever reply it has followed since."""
+        """Whether the reply this socket asked still streams (until its final frame)."""
         if self.asked is None:
             return False
-        if self.follower is not None and self.follower.reply == self.asked:
+        follower = self.replies.follower
+        if follower is not None and follower.reply == self.asked:
             # Told as the final frame goes out, with no wait between this and a refusal.
-            return not self.follower.ended
+            return not follower.ended
         return not await get_replies().log.has_ended(self.asked)
 
     async def stop(self, stop: protocol.Stop) -> None:
-        reply = stop.reply or (self.follower.reply if self.follower else None)
+        follower = self.replies.follower
+        reply = stop.reply or (follower.reply if follower else None)
         replies = get_replies()
         info = await replies.log.info(reply) if reply else None
         # Another session's reply is as unknown here as one that does not exist.
@@ -135,36 +152,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def resume(self, resume: protocol.Resume) -> None:
         if not await get_limits().allow("resume", self.visitor):
             raise Refusal("rate_limited", "Too many resumes at once: wait a moment.", resume.reply)
-        self.render = resume.render
+        self.replies.render = resume.render
         session = self.visitor.session
-        if session is None or not await self.resume_own(resume, session):
+        if session is None or not await self.replies.resume(resume.reply, resume.after):
             raise Refusal("not_found", "There is no such reply.", resume.reply)
-
-    async def resume_own(self, resume: protocol.Resume, session: str) -> bool:
-        """Follow the reply if it is the session's; False (and nothing sent) if not."""
-        info = await get_replies().log.info(resume.reply)
-        if info is not None:
-            if info.session != session:
-                return False
-            await self.follow(resume.reply, after=resume.after)
-            await self.show(info.conversation)
-            return True
-        # Once the log has forgotten a reply, the saved turn answers for it.
-        turn = await conversations.find_turn(resume.reply)
-        if turn is None or turn.conversation.session_key != session:
-            return False
-        await self.unfollow()
-        ending = await conversations.ending_of(turn)
-        await replay_saved(turn, ending, resume.after, self.send_frame, self.render)
-        await self.show(str(turn.conversation_id))
-        return True
 
     async def watch(self, watch: protocol.Watch) -> None:
         """Catch the socket up on the conversation's turns it lacks, then keep it in step."""
         session = self.visitor.session
         if session is None:
             raise Refusal("not_found", "There is no such conversation.")
-        self.render = watch.render
+        self.replies.render = watch.render
         try:
             turns = await conversations.turns_after(session, watch.conversation, watch.after)
         except conversations.ConversationNotFound:
@@ -176,50 +174,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         replies = get_replies()
         for turn in turns:
             if turn.ending is None and await replies.log.info(turn.reply_id) is not None:
-                await self.follow(turn.reply_id, after=-1)  # still being written: the last
+                await self.replies.follow(turn.reply_id, after=-1)  # still being written: the last
             else:
-                ending = await conversations.ending_of(turn)
-                await replay_saved(turn, ending, -1, self.send_frame, self.render)
-        await self.show(watch.conversation)
-        await self.send_frame(protocol.watching(watch.conversation))
+                ending = await saving.ending_of(turn)
+                await replay_saved(turn, ending, -1, self.answer, self.replies.render)
+        await self.replies.show(watch.conversation)
+        await self.answer(protocol.watching(watch.conversation))
 
-    async def follow(self, reply: str, after: int) -> None:
-        await self.unfollow()
-        self.follower = Follower(get_replies().log, reply, after, self.render, self.send_frame)
-        self.following = asyncio.create_task(self.follower.run())
-
-    async def unfollow(self) -> None:
-        await _cancel(self.following)
-        self.following = self.follower = None
-
-    async def show(self, conversation: str) -> None:
-        """From now on, follow the replies that other tabs of the session ask in the
-        conversation, each once the reply followed before it has ended."""
-        if conversation == self.shown:
-            return
-        await _cancel(self.watching)
-        self.shown = conversation
-        # Returns once the watch is under way: a reply asked from now on will be heard.
-        watching = asyncio.get_running_loop().create_future()
-        self.watching = asyncio.create_task(self.follow_other_tabs(conversation, watching))
-        await asyncio.wait({self.watching, watching}, return_when=asyncio.FIRST_COMPLETED)
-
-    async def follow_other_tabs(self, conversation: str, watching: asyncio.Future[None]) -> None:
-        async with get_replies().announcements.watch(conversation) as announced:
-            watching.set_result(None)
-            async for info in announced:
-                if info.origin == self.origin or info.session != self.visitor.session:
-                    continue
-                while self.follower is not None and not self.follower.ended:
-                    await self.follower.finished.wait()
-                await self.follow(info.reply, after=-1)
+    async def answer(self, frame: dict[str, Any]) -> None:
+        """Send a frame that answers the client's own message. It cannot wait for an ack (the
+        socket reads nothing more, acks included, until it is sent): it goes at once, unless
+        the client has left more than twice its window unread; then the socket is closed."""
+        if self.window.overrun and not self.gone:
+            self.gone = True
+            await self.close(code=CLOSE_UNREAD)
+        await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        if not self.gone:
-            await self.send(text_data=json.dumps(frame))
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        """Send a frame, counted in the socket's window."""
+        if self.gone:
+            return
+        text = json.dumps(frame)  # ASCII only: its length is its size in bytes
+        self.window.sending(len(text))
+        await self.base_send({"type": "websocket.send", "text": text})

@@ -2,8 +2,7 @@
 
 Each browser sees only its own conversations: every lookup is by the session key as well as the
 id, and a foreign id is indistinguishable from an unknown one. The async functions run their
-queries in Django's database thread (`sync_to_async`) so the event loop never waits on them, and
-a turn's writes happen in one transaction.
+queries in Django's database thread (`sync_to_async`), a turn's in one transaction (`saving`).
 """
 
 from __future__ import annotations
@@ -14,12 +13,10 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from chat.context import Message, messages_for
-from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Conversation, Turn, title_from
-from chat.turn_renderings import final_rendering
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +52,31 @@ async def begin_turn(
     provider: str | None,
     reply_id: str,
     regenerate: str | None = None,
+    new_conversation: str | None = None,
 ) -> Begun:
     """Store a new streaming turn, and say what to send upstream for it.
 
     With `regenerate`, the reply of the conversation's last turn, that turn is replaced by this
-    one; `Conflict` if it is no longer the last.
+    one; `Conflict` if it is no longer the last. Without `conversation_id`, a new conversation
+    is created, with the id `new_conversation` if given (see `new_turn`).
     """
     return await sync_to_async(_begin_turn)(
-        session_key, conversation_id, question, model, provider, reply_id, regenerate
+        session_key,
+        conversation_id,
+        question,
+        model,
+        provider,
+        reply_id,
+        regenerate,
+        new_conversation,
     )
+
+
+def new_turn(question: str) -> Begun:
+    """The first turn of a new conversation, as `begin_turn` will store it, known at once: it
+    has no history to read, so its question can go upstream while it is being stored."""
+    messages, left_out = messages_for([], question, settings.STREAMDEMO_CONTEXT_CHARS)
+    return Begun(str(uuid.uuid4()), title_from(question), messages, left_out, None)
 
 
 @transaction.atomic
@@ -75,6 +88,7 @@ def _begin_turn(
     provider: str | None,
     reply_id: str,
     regenerate: str | None,
+    new_conversation: str | None,
 ) -> Begun:
     earlier: list[Turn] = []
     if conversation_id is None:
@@ -82,7 +96,9 @@ def _begin_turn(
             raise Conflict(regenerate)
         # A new conversation has no history and was created just now: two queries fewer per ask.
         conversation = Conversation.objects.create(
-            session_key=session_key, title=title_from(question)
+            id=uuid.UUID(new_conversation) if new_conversation else uuid.uuid4(),
+            session_key=session_key,
+            title=title_from(question),
         )
     else:
         conversation = _owned(session_key, conversation_id, for_update=True)
@@ -102,45 +118,6 @@ def _begin_turn(
         left_out=left_out,
     )
     return Begun(str(conversation.id), conversation.title, messages, left_out, regenerate)
-
-
-async def end_turn(reply_id: str, ending: Ending) -> None:
-    """Record how a reply ended, as its `Ending` says, and its final rendering; one that cannot
-    be saved is marked failed (with the text saved before), never left looking as if it still
-    streamed."""
-    rendered = await final_rendering(reply_id, ending.text)
-    try:
-        fields = Turn.fields_of(ending)
-        await Turn.objects.filter(reply_id=reply_id).aupdate(**fields, rendered=rendered)
-    except DatabaseError:
-        logger.exception("the end of reply %s could not be saved", reply_id)
-        await Turn.objects.filter(reply_id=reply_id).aupdate(**Turn.unsaved())
-
-
-async def save_progress(progress: dict[str, tuple[str, str]]) -> None:
-    """Save the text and thinking of replies still streaming, by reply id, in one transaction."""
-    await sync_to_async(_save_progress)(progress)
-
-
-@transaction.atomic
-def _save_progress(progress: dict[str, tuple[str, str]]) -> None:
-    for reply_id, (text, reasoning) in progress.items():
-        # An ending saved meanwhile has the whole text: a checkpoint must not undo it.
-        Turn.objects.filter(reply_id=reply_id, status=Turn.Status.STREAMING).update(
-            answer=text, reasoning=reasoning
-        )
-
-
-async def ending_of(turn: Turn) -> Ending:
-    """How the turn's reply ended. A turn still marked as streaming whose reply no server runs
-    any more (the caller knows) ended when its server stopped: that is recorded now."""
-    if turn.ending is not None:
-        return turn.ending
-    ending = interrupted(
-        turn.answer, turn.model, turn.provider or None, CRASHED, reasoning=turn.reasoning
-    )
-    await end_turn(turn.reply_id, ending)
-    return ending
 
 
 async def turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[Turn]:

@@ -198,3 +198,6 @@ STREAMDEMO_PER_ADDRESS = env.int("STREAMDEMO_PER_ADDRESS", default=10)
 # Proxies (addresses or networks) whose X-Forwarded-For names the client; nobody else's is read.
 STREAMDEMO_TRUSTED_PROXIES = env.list("STREAMDEMO_TRUSTED_PROXIES", default=[])
 STREAMDEMO_MAX_REPLIES = env.int("STREAMDEMO_MAX_REPLIES", default=1000)
+# Bytes of frames one socket may have unacknowledged (docs/protocol.md, "Flow control"): its
+# replies pause there until the client acknowledges. The page acknowledges every 64 KiB.
+STREAMDEMO_SOCKET_WINDOW_BYTES = env.int("STREAMDEMO_SOCKET_WINDOW_BYTES", default=1024 * 1024)

@@ -1,4 +1,5 @@
 import asyncio
+import inspect
 import os
 import tempfile
 
@@ -90,3 +91,22 @@ def upstream(upstream_server, settings):
     settings.STREAMDEMO_MODELS = ["gpt-4", "other-model"]
     yield upstream_server
     upstream_server.will_answer_nothing_more()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.fixturenames.append("replies_ended")
+
+
+@pytest.fixture
+async def replies_ended():
+    """After each async test, the replies it left running end, and are saved, on its loop.
+
+    A reply's turn may still be being stored, or its end saved, when a test has read all it
+    wanted; the database must not be emptied under those writes.
+    """
+    yield
+    from chat.replies import get_replies
+
+    await get_replies().shutdown()

@@ -26,11 +26,11 @@ async def ask(communicator: WebsocketCommunicator, question: str, **fields) -> N
 
 
 async def test_reply_frames_come_in_order_start_deltas_done(upstream):
-    upstream.will_answer(Script(chunks=["Use", " os", ".walk", "()"]))
+    upstream.will_answer(Script(chunks=["Use", " os", ".walk", "()"], gated=True))
     communicator = await connect()
     await ask(communicator, "How do I list files?")
 
-    frames = await receive_reply(communicator)
+    frames = await receive_reply(communicator, upstream)
 
     reply = frames[0]["reply"]
     timings = frames[0].pop("stats")
@@ -199,7 +199,7 @@ async def answered_reply(communicator, upstream, chunks) -> str:
     return frames[0]["reply"]
 
 
-@pytest.mark.parametrize(("after", "expected"), [(-1, ["a", "b", "c"]), (0, ["b", "c"]), (2, [])])
+@pytest.mark.parametrize(("after", "expected"), [(-1, ["abc"]), (0, ["bc"]), (2, [])])
 async def test_resume_replays_every_delta_after_the_given_seq_then_the_end(
     upstream, after, expected
 ):
@@ -214,9 +214,10 @@ async def test_resume_replays_every_delta_after_the_given_seq_then_the_end(
 
     assert frames[0]["type"] == "start"
     assert frames[0]["reply"] == reply
+    # The pieces were all waiting in the log: they come in one frame, its seq the last one's.
     deltas = [f for f in frames if f["type"] == "delta"]
     assert [f["content"] for f in deltas] == expected
-    assert [f["seq"] for f in deltas] == list(range(after + 1, 3))
+    assert [f["seq"] for f in deltas] == ([2] if expected else [])
     assert frames[-1]["type"] == "done"
     assert frames[-1]["finish_reason"] == "stop"
     await again.disconnect()
@@ -321,11 +322,13 @@ async def test_a_client_that_dropped_before_start_learns_by_resume_whether_its_a
     await again.send_json_to({"type": "resume", "reply": sent, "after": -1, "render": False})
     await again.send_json_to({"type": "resume", "reply": never_sent, "after": -1, "render": False})
     upstream.release()
-    arrived = await receive_reply(again)
-    lost = await receive(again)
+    # The two answers may come in either order: one reply's frames, and one refusal.
+    frames = [await receive(again) for _ in range(4)]
+    arrived = [f for f in frames if f["reply"] == sent]
+    lost = [f for f in frames if f["reply"] == never_sent]
 
     assert [f["type"] for f in arrived] == ["start", "delta", "done"]
-    assert (lost["code"], lost["reply"]) == ("not_found", never_sent)
+    assert [(f["type"], f["code"]) for f in lost] == [("error", "not_found")]
     await again.disconnect()
 
 
@@ -381,48 +384,6 @@ async def asked_in_a_new_conversation(tab, upstream) -> dict:
     return frames[0]
 
 
-async def test_a_tab_showing_a_conversation_follows_a_reply_asked_in_another(upstream):
-    session = await new_session()
-    asker, watcher = await connect(session), await connect(session)
-    first = await asked_in_a_new_conversation(asker, upstream)
-    await watcher.send_json_to(
-        {"type": "resume", "reply": first["reply"], "after": -1, "render": False}
-    )
-    assert (await receive_reply(watcher))[-1]["type"] == "done"
-    upstream.will_answer(Script(chunks=["Live", " too"], gated=True))
-
-    await ask(asker, "Second?", conversation=first["conversation"])
-    asked = await receive(asker)
-    seen = await receive(watcher)
-    # Live: each piece reaches the other tab before the next one exists upstream.
-    assert (await receive(watcher))["content"] == "Live"
-    assert upstream.exchanges[-1].sent == 1
-    upstream.release(2)
-    rest = await receive_reply(watcher)
-
-    assert seen["type"] == "start"
-    assert (seen["reply"], seen["question"]) == (asked["reply"], "Second?")
-    assert (text_of(rest), rest[-1]["type"]) == (" too", "done")
-    assert (await receive_reply(asker))[-1]["type"] == "done"
-    await asker.disconnect()
-    await watcher.disconnect()
-
-
-async def test_another_sessions_tab_hears_nothing_of_a_conversation_it_cannot_see(upstream):
-    asker = await connect(await new_session())
-    first = await asked_in_a_new_conversation(asker, upstream)
-    stranger = await connect(await new_session())
-    await stranger.send_json_to({"type": "resume", "reply": first["reply"], "after": -1})
-    assert (await receive(stranger))["code"] == "not_found"
-
-    await ask(asker, "Second?", conversation=first["conversation"])
-    await receive_reply(asker)
-
-    assert await stranger.receive_nothing(timeout=0.5)
-    await asker.disconnect()
-    await stranger.disconnect()
-
-
 async def test_a_conversation_answers_one_question_at_a_time_whichever_tab_asks(upstream):
     session = await new_session()
     one, other = await connect(session), await connect(session)
@@ -466,22 +427,6 @@ async def test_a_regenerate_from_a_stale_tab_replaces_nothing(upstream):
     assert turns == [(first["reply"], "First?"), (second[0]["reply"], "Second?")]
     await stale.disconnect()
     await fresh.disconnect()
-
-
-async def test_a_regenerate_names_the_reply_it_replaces_to_every_tab(upstream):
-    session = await new_session()
-    asker, watcher = await connect(session), await connect(session)
-    first = await asked_in_a_new_conversation(asker, upstream)
-    await watcher.send_json_to({"type": "resume", "reply": first["reply"], "after": -1})
-    await receive_reply(watcher)
-
-    await ask(asker, "First?", conversation=first["conversation"], regenerate=first["reply"])
-    mine, theirs = (await receive_reply(asker))[0], (await receive_reply(watcher))[0]
-
-    assert mine["replaces"] == theirs["replaces"] == first["reply"]
-    assert await _turns(first["conversation"]) == [(mine["reply"], "First?")]
-    await asker.disconnect()
-    await watcher.disconnect()
 
 
 async def _turns(conversation: str) -> list[tuple[str, str]]:
@@ -537,19 +482,29 @@ async def test_thinking_streams_in_reasoning_frames_in_the_deltas_sequence(upstr
 @pytest.mark.parametrize("after", [-1, 0, 1, 2])
 async def test_a_resume_from_any_index_replays_thinking_and_answer_alike(upstream, after):
     session = await new_session()
-    upstream.will_answer(Script(reasoning=["Two and", " two."], chunks=["Four", "."]))
+    thinking, answer = ["Two and", " two."], ["Four", "."]
+    upstream.will_answer(Script(reasoning=thinking, chunks=answer, gated=True))
     communicator = await connect(session)
     await ask(communicator, "2+2?")
-    whole = await receive_reply(communicator)
+    whole = await receive_reply(communicator, upstream)
 
     again = await connect(session)
-    await again.send_json_to(
-        {"type": "resume", "reply": whole[0]["reply"], "after": after, "render": False}
-    )
+    reply = whole[0]["reply"]
+    await again.send_json_to({"type": "resume", "reply": reply, "after": after, "render": False})
     resumed = await receive_reply(again)
 
-    pieces = [frame for frame in whole if frame.get("seq", -1) > after]
-    assert [frame for frame in resumed if "seq" in frame] == pieces
+    # Waiting in the log, the pieces after `after` come joined: one frame of each kind.
+    expected = [
+        {
+            "type": kind,
+            "reply": reply,
+            "seq": last,
+            "content": "".join(pieces[max(0, after + 1 - first) :]),
+        }
+        for kind, first, last, pieces in [("reasoning", 0, 1, thinking), ("delta", 2, 3, answer)]
+        if last > after
+    ]
+    assert [frame for frame in resumed if "seq" in frame] == expected
     assert resumed[-1] == whole[-1]
     await communicator.disconnect()
     await again.disconnect()
@@ -803,3 +758,108 @@ async def test_a_label_named_in_the_settings_is_what_visitors_see(upstream, sett
     assert frames[-1]["message"].startswith("Our own model: the backend failed (HTTP 500)")
     assert str(upstream.port) not in json.dumps(frames)
     await communicator.disconnect()
+
+
+# -- flow control: what a socket may leave unread ---------------------------------------------
+
+
+async def receive_text(communicator: WebsocketCommunicator) -> str:
+    return await communicator.receive_from(timeout=5)
+
+
+async def test_a_socket_that_never_acks_is_sent_a_window_while_the_reply_completes(
+    upstream, settings
+):
+    settings.STREAMDEMO_SOCKET_WINDOW_BYTES = 16 * 1024
+    chunks = [f"{n:03} " + "word " * 199 for n in range(40)]  # 40 KB
+    answer = "".join(chunks)
+    upstream.will_answer(Script(chunks=chunks))
+    session = await new_session()
+    idle = await connect(session)
+    await ask(idle, "Say a lot")
+
+    # Frames come until a window's worth is out, and then no more.
+    sent = [await receive_text(idle)]
+    while sum(map(len, sent)) < settings.STREAMDEMO_SOCKET_WINDOW_BYTES:
+        sent.append(await receive_text(idle))
+    await get_replies().until_idle()
+    assert await idle.receive_nothing(timeout=0.2)
+    paused = [json.loads(text) for text in sent]
+    assert all(frame["type"] in ("start", "delta") for frame in paused)
+    before = text_of(paused)
+    assert answer.startswith(before)
+    assert before != answer
+
+    # The reply ran on without it: another socket gets it whole.
+    reader = await connect(session)
+    reply = paused[0]["reply"]
+    await reader.send_json_to({"type": "resume", "reply": reply, "after": -1, "render": False})
+    whole = await receive_acknowledging(reader)
+    assert (text_of(whole), whole[-1]["type"]) == (answer, "done")
+
+    # An ack, and the first socket goes on exactly where it was.
+    await idle.send_json_to({"type": "ack", "frames": len(sent)})
+    rest = await receive_acknowledging(idle, received=len(sent))
+    assert before + text_of(rest) == answer
+    deltas = [frame["seq"] for frame in paused + rest if frame["type"] == "delta"]
+    assert deltas == sorted(set(deltas))
+    assert deltas[-1] == len(chunks) - 1
+    assert rest[-1] == whole[-1]
+    await idle.disconnect()
+    await reader.disconnect()
+
+
+async def receive_acknowledging(communicator, received: int = 0) -> list[dict]:
+    """A reply's frames, each acknowledged as soon as it arrives."""
+    frames = [await receive(communicator)]
+    while frames[-1]["type"] not in ("done", "error"):
+        await communicator.send_json_to({"type": "ack", "frames": received + len(frames)})
+        frames.append(await receive(communicator))
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("frames", "says"),
+    [
+        ("1", "must be the number of frames"),
+        (1.0, "must be the number of frames"),
+        (True, "must be the number of frames"),
+        (-1, "must be the number of frames"),
+        (None, "must be the number of frames"),
+        (2, "this socket has sent 1"),
+        (0, "1 were acknowledged already"),
+    ],
+)
+async def test_an_ack_that_cannot_be_true_gets_an_error_and_the_socket_goes_on(
+    upstream, frames, says
+):
+    communicator = await connect()
+    await communicator.send_json_to({"type": "dance"})
+    await receive(communicator)
+    await communicator.send_json_to({"type": "ack", "frames": 1})  # true: one frame so far
+
+    await communicator.send_json_to({"type": "ack", "frames": frames})
+    refused = await receive(communicator)
+    await ask(communicator, "still there?")
+    after = await receive_reply(communicator)
+
+    assert (refused["type"], refused["reply"], refused["code"]) == ("error", None, "invalid_ack")
+    assert says in refused["message"]
+    assert (after[-1]["type"], text_of(after)) == ("done", "Hello, world!")
+    await communicator.disconnect()
+
+
+async def test_a_client_twice_its_window_behind_is_closed_rather_than_answered(upstream, settings):
+    settings.STREAMDEMO_SOCKET_WINDOW_BYTES = 1024
+    communicator = await connect()
+
+    answered = 0
+    while True:
+        await communicator.send_to(text_data="not json")
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            break
+        answered += len(output["text"])
+
+    assert output["code"] == 4008
+    assert 2 * 1024 < answered < 2 * 1024 + 200  # one error frame beyond twice the window

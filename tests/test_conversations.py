@@ -1,20 +1,20 @@
 import uuid
 
 import pytest
-from django.db import DatabaseError
 
 from chat.conversations import (
     Conflict,
     ConversationNotFound,
     begin_turn,
-    end_turn,
     find_turn,
     get_conversation,
     list_conversations,
+    new_turn,
     turns_after,
 )
 from chat.endings import Ending
 from chat.models import Conversation, Turn
+from chat.saving import end_turn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -243,19 +243,12 @@ async def test_the_thinking_of_earlier_turns_is_never_sent_back_to_the_model():
     ]
 
 
-async def test_an_ending_the_database_refuses_marks_the_turn_failed_with_the_text_saved_before(
-    monkeypatch, caplog
-):
-    await ask("Long?", reply_id="r1")
-    await Turn.objects.filter(reply_id="r1").aupdate(answer="Saved so far")
+async def test_a_new_conversations_turn_is_known_before_it_is_stored_and_stored_as_known():
+    known = new_turn("Why is the sky blue?")
 
-    def refused(ending):
-        raise DatabaseError("value too long for type character varying(200)")
+    stored = await begin("Why is the sky blue?", reply_id="r1", new_conversation=known.conversation)
 
-    monkeypatch.setattr(Turn, "fields_of", staticmethod(refused))
-    await finish("r1", "Saved so far, and more")
-
-    turn = await find_turn("r1")
-    assert (turn.status, turn.error_code, turn.answer) == ("failed", "not_saved", "Saved so far")
-    assert turn.note.startswith("Cut off: The server could not save the end of this answer")
-    assert "the end of reply r1 could not be saved" in caplog.text
+    assert stored == known
+    assert known.messages == [{"role": "user", "content": "Why is the sky blue?"}]
+    conversation = await Conversation.objects.aget(pk=known.conversation)
+    assert (conversation.session_key, conversation.title) == ("alice", "Why is the sky blue?")

@@ -3,10 +3,9 @@ sends, `frames` what the server sends back."""
 
 from chat.protocol.commands import (
     REPLY_ID,
+    Ack,
     Ask,
     Command,
-    ProtocolError,
-    Refusal,
     Render,
     Resume,
     Stop,
@@ -16,9 +15,11 @@ from chat.protocol.commands import (
     parse,
 )
 from chat.protocol.frames import delta, error, final, html, start, watching
+from chat.protocol.refusals import ProtocolError, Refusal
 
 __all__ = [
     "REPLY_ID",
+    "Ack",
     "Ask",
     "Command",
     "ProtocolError",

@@ -13,29 +13,12 @@ from typing import Any, Literal
 
 from django.conf import settings
 
-from chat.protocol.frames import error
+from chat.protocol.refusals import ProtocolError
 from chat.storable import storable
 
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
 # No `html` frames, whole renderings, or only what changed (docs/protocol.md).
 Render = bool | Literal["changes"]
-
-
-class Refusal(Exception):
-    """Something a client asked for that is not done; it gets an `error` frame, nothing else."""
-
-    def __init__(self, code: str, message: str, reply: str | None = None) -> None:
-        self.code = code
-        self.message = message
-        self.reply = reply
-        super().__init__(message)
-
-    def frame(self) -> dict[str, Any]:
-        return error(self.reply, self.code, self.message)
-
-
-class ProtocolError(Refusal):
-    """A frame that breaks the protocol's rules."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +59,15 @@ class Watch:
     render: Render = True
 
 
-Command = Ask | Stop | Resume | Watch
+@dataclass(frozen=True)
+class Ack:
+    """The client has received this many of the socket's frames (docs/protocol.md, "Flow
+    control"); whether that can be true, the socket's window knows."""
+
+    frames: int
+
+
+Command = Ask | Stop | Resume | Watch | Ack
 
 
 def parse(text: str) -> Command:
@@ -98,9 +89,11 @@ def parse(text: str) -> Command:
         return _resume(frame)
     if kind == "watch":
         return _watch(frame)
+    if kind == "ack":
+        return _ack(frame)
     raise ProtocolError(
         "unknown_type",
-        f'Unknown message type {kind!r}: expected "ask", "stop", "resume" or "watch".',
+        f'Unknown message type {kind!r}: expected "ask", "stop", "resume", "watch" or "ack".',
     )
 
 
@@ -167,6 +160,15 @@ def _resume(frame: dict[str, Any]) -> Resume:
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
     return Resume(reply, after, render=_render(frame))
+
+
+def _ack(frame: dict[str, Any]) -> Ack:
+    frames = frame.get("frames")
+    if not isinstance(frames, int) or isinstance(frames, bool) or frames < 0:
+        raise ProtocolError(
+            "invalid_ack", '"frames" must be the number of frames received on this socket.'
+        )
+    return Ack(frames)
 
 
 def _watch(frame: dict[str, Any]) -> Watch:

@@ -17,7 +17,7 @@ from django.db import IntegrityError
 
 from chat import conversations
 from chat.protocol import Ask, Refusal
-from chat.replies.log import ReplyLog
+from chat.replies.log import ReplyInfo, ReplyLog
 
 Groups = list[tuple[str, int]]
 
@@ -62,6 +62,14 @@ async def claim(
             "tab): stop it or wait for it to end.",
         )
     return Claim(reply, groups, ask.conversation)
+
+
+async def open_log(log: ReplyLog, claim: Claim, info: ReplyInfo) -> None:
+    """Open the reply's log; `Refusal`, and the claims given back, if that id is open already
+    (the same id asked twice at once: one of them runs)."""
+    if not await log.open(info):
+        await give_back(log, claim)
+        raise Refusal("duplicate_reply", "That reply id is already in use.", claim.reply)
 
 
 async def give_back(log: ReplyLog, claim: Claim) -> None:

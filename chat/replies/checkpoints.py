@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import conversations
+from chat import saving
 from chat.replies.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Checkpoints:
                 return
             seqs = {reply: transcript.seq for reply, transcript in changed.items()}
             try:
-                await conversations.save_progress(
+                await saving.save_progress(
                     {reply: (t.text, t.reasoning) for reply, t in changed.items()}
                 )
             except DatabaseError:

@@ -2,13 +2,16 @@
 
 The `start` frame, then every delta after the index the socket already has, then the live tail,
 then the final `done` or `error`; with `render`, `html_frames` adds the answer's rendering.
+Pieces that are waiting in the log when the follower comes to them (the socket lags, or resumes)
+go out together, consecutive ones of one kind in one frame whose `seq` is the last one's; a
+follower that keeps up sends each piece alone, as it comes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -19,16 +22,31 @@ from chat.replies.html_frames import HtmlFrames, Send
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 from chat.turn_renderings import saved_rendering
 
+Pace = Callable[[], Awaitable[None]]
+# The most characters of text one frame carries when it joins several pieces: a long answer
+# resumed from its start goes out in frames of about this size, each as the window allows.
+# Even escaped to JSON (12 bytes for a character beyond the BMP), one stays within the 1 MiB
+# that daphne sends at most in a message.
+FRAME_CHARS = 64 * 1024
+
 
 class Follower:
     """Sends one reply's frames to one socket; `ended` once the reply's final frame is going out.
 
     A socket that follows a reply may not ask again until the reply has ended; it learns that
-    here, not by looking at what it sends.
+    here, not by looking at what it sends. `pace`, awaited before each frame, holds the
+    follower while the socket's client has too much unread (`chat.window`): it then reads no
+    more of the log, and goes on from where it is.
     """
 
     def __init__(
-        self, log: ReplyLog, reply: str, after: int, render: protocol.Render, send: Send
+        self,
+        log: ReplyLog,
+        reply: str,
+        after: int,
+        render: protocol.Render,
+        send: Send,
+        pace: Pace | None = None,
     ) -> None:
         self.log = log
         self.reply = reply
@@ -37,60 +55,88 @@ class Follower:
         self.ended = False
         # Set once the follower is done, whether the reply ended or the following was cut.
         self.finished = asyncio.Event()
-        self._send = send
+        self._send_now = send
+        self._pace = pace
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        if self._pace is not None:
+            await self._pace()
+        await self._send_now(frame)
 
     async def run(self) -> None:
         log, reply = self.log, self.reply
         await log.join(reply)
+        changes = self.render == "changes"
+        renderer = HtmlFrames(reply, self._send, changes=changes) if self.render else None
+        renderings: asyncio.Task[None] | None = None
         try:
-            changes = self.render == "changes"
-            renderer = HtmlFrames(reply, self._send, changes=changes) if self.render else None
             # A renderer needs the text before `after` too, so it reads the log from the start.
-            entries = log.entries(reply, -1 if renderer else self.after)
-            async with aclosing(entries):
+            batches = log.batches(reply, -1 if renderer else self.after)
+            async with aclosing(batches):
                 # The start waits for the reply's first entry: by then the log knows which of
                 # several candidate backends is answering.
-                first = await anext(entries)
+                first = await anext(batches)
                 info = await log.info(reply)
                 if info is not None:
                     await self._send(start_frame(info))
+                if renderer is not None:
+                    # Renderings run in a task of this follower's own: pieces go on while a
+                    # long answer renders, and text that came just before the upstream paused
+                    # is rendered during the pause.
+                    renderings = asyncio.create_task(renderer.run())
                 await self._forward(first, renderer)
-                if renderer is None:
-                    async for entry in entries:
-                        await self._forward(entry, None)
-                elif not isinstance(first, End):
-                    await self._forward_rendering(entries, renderer)
+                async for batch in batches:
+                    if self.ended:
+                        break
+                    await self._forward(batch, renderer)
         finally:
+            if renderings is not None:
+                renderings.cancel()
+                await asyncio.gather(renderings, return_exceptions=True)
             self.finished.set()
             await log.leave(reply)
 
-    async def _forward_rendering(self, entries: AsyncIterator[Entry], renderer: HtmlFrames) -> None:
-        # Renderings run in a task of this follower's own: deltas go on while a long answer
-        # renders, and text that came just before the upstream paused is rendered during the
-        # pause.
-        renderings = asyncio.create_task(renderer.run())
-        try:
-            async for entry in entries:
-                await self._forward(entry, renderer)
-                if isinstance(entry, End):
-                    return
-        finally:
-            renderings.cancel()
-            await asyncio.gather(renderings, return_exceptions=True)
-
-    async def _forward(self, entry: Entry, renderer: HtmlFrames | None) -> None:
-        if isinstance(entry, Delta):
+    async def _forward(self, batch: list[Entry], renderer: HtmlFrames | None) -> None:
+        """Send a batch of entries: consecutive pieces of one kind go as one frame."""
+        after, index, count = self.after, 0, len(batch)
+        while index < count:
+            entry = batch[index]
+            if isinstance(entry, End):
+                if renderer:
+                    await renderer.finish()
+                if self._pace is not None:
+                    await self._pace()
+                self.ended = True
+                await self._send_now(protocol.final(self.reply, entry.ending))
+                return
+            if entry.seq <= after:
+                # The client has it: only the renderer needs it, as the log holds it (not
+                # joined, which would copy it for every socket that resumes).
+                if renderer and not entry.reasoning:
+                    renderer.add(entry)
+                index += 1
+                continue
+            # The longest run of pieces that one frame may carry: of one kind, within
+            # FRAME_CHARS (all after `after`: what comes later in a batch has a higher seq).
+            parts, size, last, index = [entry.content], len(entry.content), entry, index + 1
+            while index < count:
+                piece = batch[index]
+                if (
+                    isinstance(piece, End)
+                    or piece.reasoning != entry.reasoning
+                    or size + len(piece.content) > FRAME_CHARS
+                ):
+                    break
+                parts.append(piece.content)
+                size += len(piece.content)
+                last, index = piece, index + 1
+            if len(parts) > 1:
+                last = Delta(last.seq, "".join(parts), entry.reasoning)
             if renderer and not entry.reasoning:
-                renderer.add(entry)
-            if entry.seq > self.after:
-                await self._send(
-                    protocol.delta(self.reply, entry.seq, entry.content, reasoning=entry.reasoning)
-                )
-        else:
-            if renderer:
-                await renderer.finish()
-            self.ended = True
-            await self._send(protocol.final(self.reply, entry.ending))
+                renderer.add(last)
+            await self._send(
+                protocol.delta(self.reply, last.seq, last.content, reasoning=last.reasoning)
+            )
 
 
 def start_frame(info: ReplyInfo) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -65,8 +66,8 @@ Entry = Delta | End
 
 class ReplyLog(ABC):
     @abstractmethod
-    async def open(self, info: ReplyInfo) -> None:
-        """Begin the log of a reply."""
+    async def open(self, info: ReplyInfo) -> bool:
+        """Begin the log of a reply; False, and nothing done, if one of that id is open."""
 
     @abstractmethod
     async def info(self, reply: str) -> ReplyInfo | None:
@@ -111,8 +112,17 @@ class ReplyLog(ABC):
         """Drop the reply from the log (the database still has its text)."""
 
     @abstractmethod
-    def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
-        """Every delta with seq > `after`, then the live tail, then the `End`."""
+    def batches(self, reply: str, after: int) -> AsyncGenerator[list[Entry], None]:
+        """Every delta with seq > `after`, then the live tail, then the `End`, in batches: as
+        many entries as are there each time the reader comes back, so that a reader that lags
+        wakes once for many entries, and an idle one once for each."""
+
+    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
+        """The entries of `batches`, one by one."""
+        async with aclosing(self.batches(reply, after)) as batches:
+            async for batch in batches:
+                for entry in batch:
+                    yield entry
 
     @abstractmethod
     async def join(self, reply: str) -> None:

@@ -14,6 +14,9 @@ from chat.endings import Ending
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 from chat.replies.retention import PIECE_OVERHEAD, Retention
 
+# The most entries one read takes: what a reader holds at once stays small, however far behind.
+BATCH = 1000
+
 
 @dataclass
 class _Record:
@@ -25,10 +28,19 @@ class _Record:
     groups: list[str] = field(default_factory=list)
     followers: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Readers waiting for the next entry: woken, and dropped, by the next append or the end.
+    readers: list[asyncio.Future[None]] = field(default_factory=list)
     followers_changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def notify(self, attribute: str = "changed") -> None:
+    def changed(self) -> None:
+        # Nothing to do for a reply nobody waits on: appends cost no more than that.
+        if self.readers:
+            readers, self.readers = self.readers, []
+            for reader in readers:
+                if not reader.done():
+                    reader.set_result(None)
+
+    def notify(self, attribute: str) -> None:
         # Waiters hold the old event; replacing it before setting wakes each of them once.
         old = getattr(self, attribute)
         setattr(self, attribute, asyncio.Event())
@@ -43,11 +55,14 @@ class MemoryReplyLog(ReplyLog):
         self._claimed: dict[str, list[str]] = {}  # replies claimed, not yet open: their groups
         self._retention = Retention(self._forget, lambda reply: self._records[reply].followers > 0)
 
-    async def open(self, info: ReplyInfo) -> None:
+    async def open(self, info: ReplyInfo) -> bool:
+        if info.reply in self._records:
+            return False
         self._retention.sweep()
         size = PIECE_OVERHEAD + len(info.question)
         groups = self._claimed.pop(info.reply, [])
         self._records[info.reply] = _Record(info=info, size=size, groups=groups)
+        return True
 
     async def info(self, reply: str) -> ReplyInfo | None:
         record = self._records.get(reply)
@@ -100,14 +115,14 @@ class MemoryReplyLog(ReplyLog):
         record = self._records[reply]
         record.deltas.append(delta)
         record.size += PIECE_OVERHEAD + len(delta.content)
-        record.notify()
+        record.changed()
 
     async def close(self, reply: str, ending: Ending) -> None:
         record = self._records[reply]
         record.ending = ending
         # The ending repeats the whole text and thinking.
         record.size += len(ending.text) + len(ending.reasoning)
-        record.notify()
+        record.changed()
         self._stop_counting(reply, record.groups)
         self._retention.ended(reply, record.size)
 
@@ -115,18 +130,22 @@ class MemoryReplyLog(ReplyLog):
         record = self._records.get(reply)
         return record is None or record.ending is not None
 
-    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
+    async def batches(self, reply: str, after: int) -> AsyncGenerator[list[Entry], None]:
         record = self._records[reply]
         seq = after + 1
         while True:
-            changed = record.changed
-            while seq < len(record.deltas):
-                yield record.deltas[seq]
-                seq += 1
-            if record.ending is not None:
-                yield End(record.ending)
-                return
-            await changed.wait()
+            if seq < len(record.deltas) or record.ending is not None:
+                batch: list[Entry] = list(record.deltas[seq : seq + BATCH])
+                seq += len(batch)
+                if seq >= len(record.deltas) and record.ending is not None:
+                    batch.append(End(record.ending))
+                    yield batch
+                    return
+                yield batch
+            else:
+                reader = asyncio.get_running_loop().create_future()
+                record.readers.append(reader)
+                await reader
 
     async def join(self, reply: str) -> None:
         record = self._records[reply]

@@ -6,9 +6,8 @@ which drops messages over capacity. The Stream is capped (MAXLEN) and expires.
 While a reply runs, its keys expire `RUNNING_KEYS_SECONDS` after the worker running it last
 renewed them; once it has ended, `STREAMDEMO_REPLY_TTL` after its end.
 
-The worker running a reply renews a lease on it while it runs. A follower that finds the Stream
-silent, unended and the lease lapsed knows that worker died: it ends the reply with an
-`interrupted` error, so no follower, on any worker, waits for an end that will never come.
+The worker running a reply renews a lease on it while it runs; a follower that finds the lease
+lapsed ends the reply (`redis_orphans`).
 """
 
 from __future__ import annotations
@@ -22,20 +21,15 @@ from typing import cast
 import redis.asyncio as redis
 from django.conf import settings
 
-from chat.endings import WORKER_DIED, Ending, interrupted
-from chat.replies import redis_claims
+from chat.endings import Ending
+from chat.replies import redis_claims, redis_orphans
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 from chat.replies.redis_claims import RENEW_INTERVAL, RUNNING_KEYS_SECONDS, renew_running
-from chat.replies.redis_common import (
-    INTERRUPTED,
-    LoopClients,
-    StreamEntries,
-    Streams,
-    key,
-    lease_ms,
-)
+from chat.replies.redis_common import INTERRUPTED, LoopClients, Streams, key, lease_ms
 
 BLOCK_MS = 2_000
+# The most entries one read takes: one wake-up of a reader for that many, and what it holds.
+BATCH = 500
 # How often a running reply looks for a stop or for followers on other processes.
 WATCH_INTERVAL = 0.2
 
@@ -49,13 +43,15 @@ class RedisReplyLog(ReplyLog):
     def _redis(self) -> redis.Redis:
         return self._clients.get()
 
-    async def open(self, info: ReplyInfo) -> None:
-        reply = info.reply
+    async def open(self, info: ReplyInfo) -> bool:
+        reply, meta = info.reply, json.dumps(info.as_dict())
+        if not await self._redis.set(key(reply, "meta"), meta, ex=RUNNING_KEYS_SECONDS, nx=True):
+            return False
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key(reply, "meta"), json.dumps(info.as_dict()), ex=RUNNING_KEYS_SECONDS)
             pipe.set(key(reply, "followers"), 0, ex=RUNNING_KEYS_SECONDS)
             pipe.set(key(reply, "alive"), 1, px=lease_ms())
             await pipe.execute()
+        return True
 
     async def info(self, reply: str) -> ReplyInfo | None:
         raw = await self._redis.get(key(reply, "meta"))
@@ -114,25 +110,29 @@ class RedisReplyLog(ReplyLog):
         ended, known = await self._redis.mget(key(reply, "ended"), key(reply, "meta"))
         return ended is not None or known is None
 
-    async def entries(self, reply: str, after: int) -> AsyncGenerator[Entry, None]:
+    async def batches(self, reply: str, after: int) -> AsyncGenerator[list[Entry], None]:
         last_id = "0-0"
         while True:
             answer = cast(
                 Streams,
-                await self._redis.xread({key(reply): last_id}, block=self._block_ms, count=500),
+                await self._redis.xread({key(reply): last_id}, block=self._block_ms, count=BATCH),
             )
-            if not answer and await self._orphaned(reply):
-                await self._end_orphan(reply)
+            if not answer and await redis_orphans.orphaned(self._redis, reply):
+                await redis_orphans.end(self._redis, reply)
                 continue
+            batch: list[Entry] = []
             for _stream, messages in answer:
                 for message_id, fields in messages:
                     last_id = message_id
                     if "end" in fields:
-                        yield End(Ending.from_dict(json.loads(fields["end"])))
+                        batch.append(End(Ending.from_dict(json.loads(fields["end"]))))
+                        yield batch
                         return
                     seq = int(fields["seq"])
                     if seq > after:
-                        yield Delta(seq, fields["content"], "reasoning" in fields)
+                        batch.append(Delta(seq, fields["content"], "reasoning" in fields))
+            if batch:
+                yield batch
 
     async def join(self, reply: str) -> None:
         await self._redis.incr(key(reply, "followers"))
@@ -170,31 +170,3 @@ class RedisReplyLog(ReplyLog):
             if unwatched_since is not None and now - unwatched_since >= grace:
                 return "abandoned"
             await asyncio.sleep(WATCH_INTERVAL)
-
-    async def _orphaned(self, reply: str) -> bool:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.exists(key(reply, "alive"))
-            pipe.exists(key(reply, "ended"))
-            alive, ended = await pipe.execute()
-        return not alive and not ended
-
-    async def _end_orphan(self, reply: str) -> None:
-        ttl = int(settings.STREAMDEMO_REPLY_TTL)
-        # Of several followers that notice at once, the one that sets `ended` writes the end.
-        if await self._redis.set(key(reply, "ended"), INTERRUPTED, nx=True, ex=ttl):
-            info = await self.info(reply)
-            entries = [
-                fields for _id, fields in cast(StreamEntries, await self._redis.xrange(key(reply)))
-            ]
-            ending = interrupted(
-                "".join(fields["content"] for fields in entries if "reasoning" not in fields),
-                reasoning="".join(fields["content"] for fields in entries if "reasoning" in fields),
-                model=info.model if info else "",
-                provider=info.provider if info else None,
-                message=WORKER_DIED,
-            )
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(key(reply), {"end": json.dumps(ending.as_dict())})
-                for suffix in ("", "meta", "followers"):
-                    pipe.expire(key(reply, suffix), ttl)
-                await pipe.execute()

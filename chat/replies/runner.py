@@ -14,12 +14,10 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError
 
-from chat import conversations
 from chat.endings import RESTARTED, STOPPED, Ending, interrupted
-from chat.protocol import Ask
-from chat.replies import admission
+from chat.protocol import Ask, Refusal
+from chat.replies import admission, turns
 from chat.replies.announcements import Announcements
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
@@ -51,26 +49,21 @@ class Replies:
     ) -> str:
         """Store the question as a new turn, start answering it, and return the reply's id.
 
-        `Refusal` when a limit is reached or the ask cannot be met (see `admission`), when the
-        turn to regenerate is no longer the last, or when the conversation is not the session's.
+        A question that begins a conversation goes upstream while its turn is stored (`turns`).
+        `Refusal` when a limit is reached or the ask cannot be met (see `admission`),
+        when the turn to regenerate is no longer the last, or when the conversation is not the
+        session's.
         """
         claimed = await admission.claim(self.log, ask, session, address, self.running())
         reply = claimed.reply
         asked_at = time.time()
         backend = Backend.from_settings(model=ask.model, provider=ask.provider)
         try:
-            begun = await conversations.begin_turn(
-                session_key=session,
-                conversation_id=ask.conversation,
-                question=ask.question,
-                model=backend.model,
-                provider=backend.label,
-                reply_id=reply,
-                regenerate=ask.regenerate,
-            )
-        except (conversations.ConversationNotFound, conversations.Conflict, IntegrityError) as e:
+            storing = await turns.begin(ask, session, reply, backend)
+        except Refusal:
             await admission.give_back(self.log, claimed)
-            raise admission.refusal(e, reply) from None
+            raise
+        begun = storing.begun
         if ask.conversation is None:
             await self.log.claim(begun.conversation, reply)
         info = ReplyInfo(
@@ -86,9 +79,10 @@ class Replies:
             asked_at=asked_at,
             origin=origin,
         )
-        await self.log.open(info)
+        await admission.open_log(self.log, claimed, info)
+        stored = storing.store(ask, session, reply, backend)
         await self.announcements.announce(info)
-        task = asyncio.create_task(self._run(info, backend, begun.messages), name=reply)
+        task = asyncio.create_task(self._run(info, backend, begun.messages, stored), name=reply)
         self._tasks[reply] = task
         task.add_done_callback(lambda _: self._tasks.pop(reply, None))
         return reply
@@ -122,8 +116,10 @@ class Replies:
         self._checkpoints = {k: v for k, v in self._checkpoints.items() if not k.is_closed()}
         return self._checkpoints.setdefault(loop, Checkpoints())
 
-    async def _run(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
-        relay = asyncio.create_task(self._relay(info, backend, messages))
+    async def _run(
+        self, info: ReplyInfo, backend: Backend, messages: Messages, stored: asyncio.Future[None]
+    ) -> None:
+        relay = asyncio.create_task(self._relay(info, backend, messages, stored))
         watch = asyncio.create_task(
             self.log.until_stopped_or_abandoned(info.reply, settings.STREAMDEMO_REPLY_GRACE_SECONDS)
         )
@@ -137,8 +133,11 @@ class Replies:
             for result in await asyncio.gather(relay, watch, return_exceptions=True):
                 if isinstance(result, Exception):
                     logger.error("reply %s: %r", info.reply, result, exc_info=result)
+            await asyncio.wait({stored})  # its turn, stored in the background: not left behind
 
-    async def _relay(self, info: ReplyInfo, backend: Backend, messages: Messages) -> None:
+    async def _relay(
+        self, info: ReplyInfo, backend: Backend, messages: Messages, stored: asyncio.Future[None]
+    ) -> None:
         reply = info.reply
         transcript = Transcript(asked_at=info.asked_at)
         checkpoints = self._checkpoints_here()
@@ -147,6 +146,7 @@ class Replies:
         ending: Ending | None = None
         try:
             async for piece in stream:
+                turns.check(stored)
                 if transcript.seq < 0:
                     # The start frame names which of several candidates answered, and when.
                     await self.log.began(reply, (stream.used or backend).label, transcript.ms())
@@ -178,9 +178,10 @@ class Replies:
                     status="stopped", model=backend.model, provider=provider, finish_reason=STOPPED
                 )
             raise
-        except CompletionError as error:
+        except (CompletionError, turns.NotStored) as error:
             # What the backend sent, exactly, is in the cause: for this log, not for the reader.
             logger.warning("reply %s failed: %s (%r)", reply, error, error.__cause__)
+            await stream.aclose()
             ending = transcript.ending(
                 status="failed",
                 model=backend.model,
@@ -194,4 +195,4 @@ class Replies:
                 try:
                     await self.log.close(reply, ending)
                 finally:
-                    await conversations.end_turn(reply, ending)
+                    await turns.end(stored, reply, ending)

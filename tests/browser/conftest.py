@@ -68,6 +68,8 @@ def app_env(folder: Path, upstream_base_url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         # Small enough for a test to outgrow in three turns, large enough for every other.
         "STREAMDEMO_CONTEXT_CHARS": "2000",
+        # Twice what the page reads between two acks: a long answer shows the page acknowledges.
+        "STREAMDEMO_SOCKET_WINDOW_BYTES": str(128 * 1024),
     }
 
 

@@ -99,3 +99,17 @@ def test_a_question_that_arrived_just_before_a_drop_is_answered_not_marked_unsen
     expect(turn.locator(".answer")).to_have_text("It did arrive.")
     expect(turn).to_have_attribute("data-status", "done")
     assert len(upstream.exchanges) == 1
+
+
+def test_an_answer_many_times_the_sockets_window_arrives_whole(chat, upstream):
+    # 400 KB against a window of 128 KiB: the server sends the rest only as the page
+    # acknowledges what it has received.
+    chunks = [f"{n:04} " + "lorem ipsum dolor sit amet " * 150 for n in range(100)]
+    upstream.will_answer(Script(chunks=chunks))
+
+    ask(chat, "Say a lot")
+
+    turn = last_turn(chat)
+    expect(turn).to_have_attribute("data-status", "done")
+    shown = turn.locator(".answer").inner_text()
+    assert shown.split() == "".join(chunks).split()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat.protocol import Ask, ProtocolError, Resume, Stop, Watch, parse
+from chat.protocol import Ack, Ask, ProtocolError, Resume, Stop, Watch, parse
 
 OTHER = "f" * 32
 REPLY = "0123456789abcdef0123456789abcdef"
@@ -39,6 +39,11 @@ def offered(settings):
         # A bare true would replace whatever turn is last, though another tab may have asked.
         ('{"type": "ask", "question": "hi", "regenerate": true}', "invalid_regenerate"),
         ('{"type": "ask", "question": "hi", "regenerate": "not-hex"}', "invalid_regenerate"),
+        ('{"type": "ack"}', "invalid_ack"),
+        ('{"type": "ack", "frames": "3"}', "invalid_ack"),
+        ('{"type": "ack", "frames": 2.5}', "invalid_ack"),
+        ('{"type": "ack", "frames": false}', "invalid_ack"),
+        ('{"type": "ack", "frames": -1}', "invalid_ack"),
     ],
 )
 def test_a_frame_that_breaks_the_rules_is_refused_with_a_code_and_a_sentence(text, code):
@@ -97,3 +102,8 @@ def test_stop_and_resume_parse_into_their_commands():
     assert parse(f'{{"type": "resume", "reply": "{REPLY}", "after": 4, "render": false}}') == (
         Resume(REPLY, 4, render=False)
     )
+
+
+def test_an_ack_says_how_many_frames_the_client_has_received():
+    assert parse('{"type": "ack", "frames": 0}') == Ack(0)
+    assert parse('{"type": "ack", "frames": 12345}') == Ack(12345)

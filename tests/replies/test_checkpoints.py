@@ -9,7 +9,7 @@ import uuid
 import aiohttp
 import pytest
 
-from chat import conversations
+from chat import conversations, saving
 from chat.endings import CRASHED, Ending
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.transcript import Transcript
@@ -60,7 +60,7 @@ async def test_a_checkpoint_never_undoes_the_ending_saved_before_it():
     checkpoints, transcript = Checkpoints(), Transcript()
     checkpoints.track(reply, transcript)
     transcript.add(Piece("Half"))
-    await conversations.end_turn(reply, Ending(status="done", text="Half and all", model="m"))
+    await saving.end_turn(reply, Ending(status="done", text="Half and all", model="m"))
 
     await checkpoints.save()
 

@@ -32,7 +32,7 @@ async def test_html_frames_carry_the_rendered_answer_up_to_a_seq_before_the_fina
 
     await Follower(log, reply, -1, True, send).run()
 
-    assert [f["seq"] for f in frames if f["type"] == "delta"] == [0, 1]
+    assert [f["seq"] for f in frames if f["type"] == "delta"] == [1]  # both pieces, joined
     last = [f for f in frames if f["type"] == "html"][-1]
     assert last["upto"] == 1
     assert "<strong>bold</strong>" in last["html"]

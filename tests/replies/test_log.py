@@ -65,6 +65,23 @@ async def test_a_follower_waiting_for_the_live_tail_gets_it_as_it_is_appended(lo
     assert await asyncio.wait_for(anext(entries), 5) == End(DONE)
 
 
+async def test_a_reader_gets_what_waits_in_one_batch_and_the_live_tail_as_it_comes(log):
+    reply = await opened(log)
+    for seq, text in enumerate(["a", "b", "c"]):
+        await log.append(reply, Delta(seq, text))
+    batches = log.batches(reply, 0)
+
+    # One wake-up for everything waiting, not one per piece.
+    assert await anext(batches) == [Delta(1, "b"), Delta(2, "c")]
+    pending = asyncio.ensure_future(anext(batches))
+    await log.append(reply, Delta(3, "d"))
+    assert await asyncio.wait_for(pending, 5) == [Delta(3, "d")]
+    await log.append(reply, Delta(4, "e"))
+    await log.close(reply, DONE)
+    assert await asyncio.wait_for(anext(batches), 5) == [Delta(4, "e"), End(DONE)]
+    await batches.aclose()
+
+
 async def test_a_reply_has_ended_once_closed_and_is_unknown_once_forgotten(log):
     reply = await opened(log)
     assert not await log.has_ended(reply)

@@ -1,6 +1,11 @@
-// The page's websocket: reconnects by itself with growing, jittered delays and says how it is.
+// The page's websocket: reconnects by itself with growing, jittered delays and says how it is,
+// and acknowledges what it has received, so that the server goes on sending (flow control:
+// docs/protocol.md).
 
 const MAX_DELAY_MS = 15000;
+// About this much received between two acks: rare enough to cost the server little, well
+// within its window (1 MiB by default).
+const ACK_BYTES = 65536;
 
 export class Connection {
   constructor({ url, onOpen, onFrame, onClose, onState }) {
@@ -20,12 +25,21 @@ export class Connection {
     this.onState("connecting", "connecting…");
     const socket = new WebSocket(this.url);
     this.socket = socket;
+    // Every frame of this socket counts, and only this socket's.
+    let received = 0;
+    let unacknowledged = 0;
     socket.addEventListener("open", () => {
       this.attempts = 0;
       this.onState("connected", "connected");
       this.onOpen();
     });
     socket.addEventListener("message", (event) => {
+      received += 1;
+      unacknowledged += event.data.length;
+      if (unacknowledged >= ACK_BYTES && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "ack", frames: received }));
+        unacknowledged = 0;
+      }
       let frame;
       try {
         frame = JSON.parse(event.data);

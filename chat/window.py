@@ -1,0 +1,71 @@
+"""What one socket may have unread: a window of bytes that the client acknowledges as it reads.
+
+The client says how many of the socket's frames it has received (`ack`); the server keeps the
+sizes of the frames sent beyond the last one acknowledged. Once they add up to the window, the
+socket's replies wait (`until_open`) without reading their logs, and go on from there at the
+next ack. A client that never acknowledges gets a window's worth and then nothing more, so the
+server never holds more than about that for it, however long the answers it follows.
+
+Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait: the
+socket reads no more messages until they are sent, the acks among them. They are sent at once,
+unless the client is already `overrun`: twice the window behind, when the socket is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from chat.protocol import ProtocolError
+
+
+class Window:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sent = 0  # frames sent on the socket
+        self.acked = 0  # of them, how many the client says it has received
+        self.unacked = 0  # bytes of the frames sent beyond the last one acknowledged
+        self._sizes: deque[int] = deque()
+        self._opened = asyncio.Event()
+
+    @property
+    def full(self) -> bool:
+        return self.unacked >= self.size
+
+    @property
+    def overrun(self) -> bool:
+        """Whether the client has left so much unread that the socket should be closed rather
+        than be sent more."""
+        return self.unacked > 2 * self.size
+
+    def sending(self, size: int) -> None:
+        """Count a frame of `size` bytes as sent."""
+        self.sent += 1
+        self.unacked += size
+        self._sizes.append(size)
+
+    def ack(self, frames: int) -> None:
+        """The client has received `frames` frames of this socket: what lay beyond is read."""
+        if frames > self.sent:
+            raise ProtocolError(
+                "invalid_ack",
+                f"An ack of {frames} frames, but this socket has sent {self.sent}.",
+            )
+        if frames < self.acked:
+            raise ProtocolError(
+                "invalid_ack",
+                f"An ack of {frames} frames, but {self.acked} were acknowledged already.",
+            )
+        for _ in range(frames - self.acked):
+            self.unacked -= self._sizes.popleft()
+        self.acked = frames
+        if not self.full:
+            self._opened.set()
+
+    async def until_open(self) -> None:
+        """Return once the socket may be sent more: at once while the window is not full."""
+        while self.full:
+            # Each waiter wakes at the ack that opens the window and looks again: another
+            # waiter may have filled it meanwhile.
+            self._opened.clear()
+            await self._opened.wait()

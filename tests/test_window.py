@@ -1,0 +1,145 @@
+"""What one socket may leave unread: acks counted and checked, and a server that stays within
+its bounds however many clients stop reading."""
+
+import asyncio
+import os
+
+import aiohttp
+import psutil
+import pytest
+from yarl import URL
+
+from chat.protocol import ProtocolError
+from chat.window import Window
+from tests.support.daphne import Daphne, migrate
+from tests.support.unread import Unread
+from tests.support.upstream import Script
+
+
+def test_the_window_fills_with_what_is_sent_and_empties_with_what_is_acknowledged():
+    window = Window(100)
+    for size in (40, 30, 30):
+        window.sending(size)
+
+    assert (window.sent, window.unacked, window.full) == (3, 100, True)
+    window.ack(1)
+    assert (window.acked, window.unacked, window.full) == (1, 60, False)
+    window.ack(3)
+    assert window.unacked == 0
+
+
+@pytest.mark.parametrize(
+    ("frames", "says"),
+    [(4, "has sent 3"), (0, "1 were acknowledged already")],
+)
+def test_an_ack_of_frames_never_sent_or_going_backwards_is_refused(frames, says):
+    window = Window(100)
+    for size in (40, 30, 30):
+        window.sending(size)
+    window.ack(1)
+
+    with pytest.raises(ProtocolError) as refused:
+        window.ack(frames)
+
+    assert refused.value.code == "invalid_ack"
+    assert says in refused.value.message
+    assert (window.acked, window.unacked) == (1, 60)
+
+
+def test_a_client_twice_the_window_behind_is_overrun():
+    window = Window(100)
+    window.sending(200)
+    assert window.full
+    assert not window.overrun
+    window.sending(1)
+    assert window.overrun
+
+
+async def test_a_sender_waits_while_the_window_is_full_and_goes_on_at_the_ack_that_opens_it():
+    window = Window(100)
+    await window.until_open()  # not full: no wait
+    window.sending(60)
+    window.sending(60)
+    waiting = asyncio.create_task(window.until_open())
+    await asyncio.sleep(0)
+
+    window.ack(0)  # acknowledges nothing new: still full
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    window.ack(1)
+    await asyncio.wait_for(waiting, 5)
+
+
+# -- a real server, and clients that never read ---------------------------------------------
+
+WINDOW = 256 * 1024
+SOCKETS = 50
+# What the server may grow by for them, at most: three windows a socket, plus its own slack.
+BOUND = SOCKETS * WINDOW * 3 + 48 * 1024 * 1024
+
+
+@pytest.fixture
+def server(upstream_server, tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "STREAMDEMO_BASE_URL": upstream_server.base_url,
+        "DJANGO_DEBUG": "true",
+        "STREAMDEMO_SOCKET_WINDOW_BYTES": str(WINDOW),
+        # One visitor holds every socket here: its share is not what this test is about.
+        "STREAMDEMO_SESSION_SOCKETS": "100",
+        "STREAMDEMO_RESUME_BURST": "100",
+    }
+    migrate({**os.environ, **env})
+    started = Daphne(env).start()
+    yield started
+    started.stop()
+
+
+async def read_answer(socket, last: int) -> list[dict]:
+    """Every frame up to the piece `last`, acknowledged as the page does. (Not the final frame:
+    carrying the whole answer, over 1 MiB here, it is more than daphne sends.)"""
+    frames, received, unacknowledged = [], 0, 0
+    while not frames or frames[-1].get("seq") != last:
+        message = await socket.receive(timeout=60)
+        received += 1
+        unacknowledged += len(message.data)
+        if unacknowledged >= 64 * 1024:
+            await socket.send_json({"type": "ack", "frames": received})
+            unacknowledged = 0
+        frames.append(message.json())
+    return frames
+
+
+async def test_fifty_sockets_that_resume_a_long_answer_and_never_read_leave_the_server_bounded(
+    server, upstream
+):
+    # 2 MB, resumed from its start by fifty sockets that read nothing.
+    chunks = [f"{n:05}" + "x" * 995 for n in range(2000)]
+    upstream.will_answer(Script(chunks=chunks))
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        await browser.get(server.url + "/")
+        session = jar.filter_cookies(URL(server.url))["sessionid"].value
+        async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
+            await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
+            asked = await read_answer(tab, last=len(chunks) - 1)
+        reply = asked[0]["reply"]
+        resume = {"type": "resume", "reply": reply, "after": -1, "render": False}
+        process = psutil.Process(server.process.pid)
+        before = process.memory_info().rss
+
+        unread = [await Unread.open(server.port, session) for _ in range(SOCKETS)]
+        for socket in unread:
+            await socket.send_json(resume)
+        # A socket that reads gets the whole answer meanwhile: the server serves it, and by
+        # then it has served the others what it would.
+        async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
+            await tab.send_json(resume)
+            resumed = await read_answer(tab, last=len(chunks) - 1)
+        grown = process.memory_info().rss - before
+        for socket in unread:
+            socket.close()
+
+    assert "".join(f["content"] for f in resumed if f["type"] == "delta") == "".join(chunks)
+    assert grown < BOUND, f"the server grew by {grown / 2**20:.0f} MiB"
