@@ -111,5 +111,6 @@ def test_an_answer_many_times_the_sockets_window_arrives_whole(chat, upstream):
 
     turn = last_turn(chat)
     expect(turn).to_have_attribute("data-status", "done")
-    shown = turn.locator(".answer").inner_text()
-    assert shown.split() == "".join(chunks).split()
+    # Too long to render, the answer is shown as plain text, with a Copy button like any block.
+    shown = turn.locator(".answer pre").inner_text()
+    assert shown == "".join(chunks)
