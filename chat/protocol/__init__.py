@@ -2,11 +2,9 @@
 sends, `frames` what the server sends back."""
 
 from chat.protocol.commands import (
-    REPLY_ID,
     Ack,
     Ask,
     Command,
-    Render,
     Resume,
     Stop,
     Watch,
@@ -14,6 +12,7 @@ from chat.protocol.commands import (
     allowed_providers,
     parse,
 )
+from chat.protocol.fields import REPLY_ID, Render
 from chat.protocol.frames import delta, error, final, html, start, watching
 from chat.protocol.refusals import ProtocolError, Refusal
 

@@ -7,18 +7,22 @@ code and a sentence for a person; that and any other `Refusal` becomes an `error
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 
+from chat.protocol.fields import (
+    Render,
+    optional_text,
+    regenerate,
+    render_of,
+    reply_id,
+)
 from chat.protocol.refusals import ProtocolError
 from chat.storable import storable
 
-REPLY_ID = re.compile(r"[0-9a-f]{32}")
 # No `html` frames, whole renderings, or only what changed (docs/protocol.md).
-Render = bool | Literal["changes"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def parse(text: str) -> Command:
     if kind == "ask":
         return _ask(frame)
     if kind == "stop":
-        return Stop(_optional_text(frame, "reply"))
+        return Stop(optional_text(frame, "reply"))
     if kind == "resume":
         return _resume(frame)
     if kind == "watch":
@@ -115,10 +119,10 @@ def _ask(frame: dict[str, Any]) -> Ask:
             "question_too_long",
             f"The question is {len(question):,} characters long; the limit is {limit:,}.",
         )
-    model = _optional_text(frame, "model")
+    model = optional_text(frame, "model")
     if model is not None and model not in allowed_models():
         raise ProtocolError("model_not_allowed", f"The model {model!r} is not offered here.")
-    provider = _optional_text(frame, "provider")
+    provider = optional_text(frame, "provider")
     if provider is not None and provider not in allowed_providers():
         raise ProtocolError(
             "provider_not_allowed", f"The provider {provider!r} is not offered here."
@@ -127,30 +131,11 @@ def _ask(frame: dict[str, Any]) -> Ask:
         question,
         model,
         provider,
-        _optional_text(frame, "conversation"),
-        regenerate=_regenerate(frame),
-        render=_render(frame),
-        reply=_reply_id(frame),
+        optional_text(frame, "conversation"),
+        regenerate=regenerate(frame),
+        render=render_of(frame),
+        reply=reply_id(frame),
     )
-
-
-def _reply_id(frame: dict[str, Any], key: str = "reply") -> str | None:
-    reply = _optional_text(frame, key)
-    if reply is not None and not REPLY_ID.fullmatch(reply):
-        raise ProtocolError(f"invalid_{key}", "A reply id is 32 lowercase hex digits.")
-    return reply
-
-
-def _regenerate(frame: dict[str, Any]) -> str | None:
-    if frame.get("regenerate") in (None, False):
-        return None
-    if not isinstance(frame["regenerate"], str):
-        # A bare `true` would replace whatever turn is last, though another tab may have asked
-        # since this one looked: the reply replaced must be named.
-        raise ProtocolError(
-            "invalid_regenerate", '"regenerate" names the reply to replace: its id, not true.'
-        )
-    return _reply_id(frame, "regenerate")
 
 
 def _resume(frame: dict[str, Any]) -> Resume:
@@ -159,7 +144,7 @@ def _resume(frame: dict[str, Any]) -> Resume:
         raise ProtocolError("invalid_resume", 'A resume needs the "reply" id to follow.')
     if not isinstance(after, int) or isinstance(after, bool) or after < -1:
         raise ProtocolError("invalid_resume", '"after" must be the last seq received, or -1.')
-    return Resume(reply, after, render=_render(frame))
+    return Resume(reply, after, render=render_of(frame))
 
 
 def _ack(frame: dict[str, Any]) -> Ack:
@@ -172,28 +157,10 @@ def _ack(frame: dict[str, Any]) -> Ack:
 
 
 def _watch(frame: dict[str, Any]) -> Watch:
-    conversation = _optional_text(frame, "conversation")
+    conversation = optional_text(frame, "conversation")
     if conversation is None:
         raise ProtocolError("invalid_watch", 'A watch needs the "conversation" to show.')
-    return Watch(conversation, _reply_id(frame, "after"), render=_render(frame))
-
-
-def _render(frame: dict[str, Any]) -> Render:
-    render = frame.get("render", True)
-    if render is False:
-        return False
-    return "changes" if render == "changes" else True
-
-
-def _optional_text(frame: dict[str, Any], key: str) -> str | None:
-    value = frame.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not storable(value):
-        raise ProtocolError(
-            f"invalid_{key}", f'"{key}" must be text, without NUL characters or lone surrogates.'
-        )
-    return value
+    return Watch(conversation, reply_id(frame, "after"), render=render_of(frame))
 
 
 def allowed_models() -> list[str]:
