@@ -180,6 +180,9 @@ STREAMDEMO_WORKER_LEASE_SECONDS = env.float("STREAMDEMO_WORKER_LEASE_SECONDS", d
 # Seconds between two renderings of an answer's markdown sent to the page while it streams.
 STREAMDEMO_RENDER_INTERVAL = env.float("STREAMDEMO_RENDER_INTERVAL", default=0.1)
 # Past these, an answer (or one block of it) is shown as plain preformatted text, unrendered.
+# The most an answer and its thinking may hold, in bytes of JSON: the final frame carries both,
+# and daphne sends no websocket message over 1 MiB. An answer that reaches it is cut off there.
+STREAMDEMO_MAX_ANSWER_BYTES = env.int("STREAMDEMO_MAX_ANSWER_BYTES", default=512 * 1024)
 STREAMDEMO_RENDER_MAX_CHARS = env.int("STREAMDEMO_RENDER_MAX_CHARS", default=100_000)
 STREAMDEMO_RENDER_BLOCK_CHARS = env.int("STREAMDEMO_RENDER_BLOCK_CHARS", default=20_000)
 # Long renderings run in a process of their own (false: in a thread of this one).

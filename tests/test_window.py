@@ -2,7 +2,6 @@
 its bounds however many clients stop reading."""
 
 import asyncio
-import os
 
 import aiohttp
 import psutil
@@ -11,7 +10,7 @@ from yarl import URL
 
 from chat.protocol import ProtocolError
 from chat.window import Window
-from tests.support.daphne import Daphne, migrate
+from tests.support.daphne import serve_app
 from tests.support.unread import Unread
 from tests.support.upstream import Script
 
@@ -80,18 +79,17 @@ BOUND = SOCKETS * WINDOW * 3 + 48 * 1024 * 1024
 
 @pytest.fixture
 def server(upstream_server, tmp_path):
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": "",
-        "STREAMDEMO_BASE_URL": upstream_server.base_url,
-        "DJANGO_DEBUG": "true",
-        "STREAMDEMO_SOCKET_WINDOW_BYTES": str(WINDOW),
+    started = serve_app(
+        upstream_server.base_url,
+        tmp_path / "db.sqlite3",
+        STREAMDEMO_SOCKET_WINDOW_BYTES=str(WINDOW),
         # One visitor holds every socket here: its share is not what this test is about.
-        "STREAMDEMO_SESSION_SOCKETS": "100",
-        "STREAMDEMO_RESUME_BURST": "100",
-    }
-    migrate({**os.environ, **env})
-    started = Daphne(env).start()
+        STREAMDEMO_SESSION_SOCKETS="100",
+        STREAMDEMO_RESUME_BURST="100",
+        # The window bounds what a socket holds however long an answer is; the 2 MB answer
+        # here is four times what the server lets one grow to by default.
+        STREAMDEMO_MAX_ANSWER_BYTES=str(3 * 1024 * 1024),
+    )
     yield started
     started.stop()
 

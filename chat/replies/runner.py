@@ -21,7 +21,7 @@ from chat.replies import admission, turns
 from chat.replies.announcements import Announcements
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
-from chat.replies.transcript import Transcript
+from chat.replies.transcript import AnswerTooLong, Transcript
 from chat.upstream.answering import Messages
 from chat.upstream.backends import Backend
 from chat.upstream.completions import astream_answer
@@ -139,7 +139,7 @@ class Replies:
         self, info: ReplyInfo, backend: Backend, messages: Messages, stored: asyncio.Future[None]
     ) -> None:
         reply = info.reply
-        transcript = Transcript(asked_at=info.asked_at)
+        transcript = Transcript(info.asked_at, int(settings.STREAMDEMO_MAX_ANSWER_BYTES))
         checkpoints = self._checkpoints_here()
         checkpoints.track(reply, transcript)
         stream = astream_answer(messages, backend)
@@ -151,6 +151,7 @@ class Replies:
                     # The start frame names which of several candidates answered, and when.
                     await self.log.began(reply, (stream.used or backend).label, transcript.ms())
                 await self.log.append(reply, transcript.add(piece))
+                transcript.check_size()
             outcome = stream.outcome
             assert outcome is not None  # a stream that ends without an error has judged its end
             ending = transcript.ending(
@@ -178,7 +179,7 @@ class Replies:
                     status="stopped", model=backend.model, provider=provider, finish_reason=STOPPED
                 )
             raise
-        except (CompletionError, turns.NotStored) as error:
+        except (CompletionError, turns.NotStored, AnswerTooLong) as error:
             # What the backend sent, exactly, is in the cause: for this log, not for the reader.
             logger.warning("reply %s failed: %s (%r)", reply, error, error.__cause__)
             await stream.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -10,10 +11,25 @@ from chat.replies.log import Delta
 from chat.upstream.chunks import Piece
 
 
-class Transcript:
-    """Told of each piece of the answer as it arrives; times count from when it was asked."""
+class AnswerTooLong(Exception):
+    """The answer and its thinking, as a final frame carries them, reached the most a reply may
+    hold (`STREAMDEMO_MAX_ANSWER_BYTES`): a larger final frame is more than daphne sends."""
 
-    def __init__(self, asked_at: float | None = None) -> None:
+    code = "answer_too_long"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer grew past this server's limit of {limit:,} bytes.")
+
+
+class Transcript:
+    """Told of each piece of the answer as it arrives; times count from when it was asked.
+
+    With `max_bytes`, the answer and the thinking together are kept within that many bytes of
+    JSON: a piece that does not fit is cut to what does, and `check_size` then says the answer
+    may grow no more.
+    """
+
+    def __init__(self, asked_at: float | None = None, max_bytes: int | None = None) -> None:
         # `asked_at` is wall-clock time (the ask may have come through another worker);
         # durations are measured on the monotonic clock from the moment it stands for.
         since = 0.0 if asked_at is None else max(0.0, time.time() - asked_at)
@@ -24,22 +40,54 @@ class Transcript:
         self.seq = -1
         self._answer: list[str] = []
         self._reasoning: list[str] = []
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes of the answer and the thinking, escaped to JSON
+        self.full = False
+
+    def _fitted(self, text: str) -> str:
+        """`text`, or as much of it as fits within `max_bytes`, counting what it adds."""
+        if self.max_bytes is None:
+            return text
+        cost = len(json.dumps(text)) - 2
+        if self.size + cost <= self.max_bytes:
+            self.size += cost
+            return text
+        self.full = True
+        # The longest beginning of the piece that fits; nothing at all ends the answer.
+        room, low, high = self.max_bytes - self.size, 0, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(json.dumps(text[:middle])) - 2 <= room:
+                low = middle
+            else:
+                high = middle - 1
+        kept = text[:low]
+        if not kept:
+            raise AnswerTooLong(self.max_bytes)
+        self.size += len(json.dumps(kept)) - 2
+        return kept
+
+    def check_size(self) -> None:
+        """`AnswerTooLong` once a piece had to be cut to fit: the answer is as long as it may be."""
+        if self.full and self.max_bytes is not None:
+            raise AnswerTooLong(self.max_bytes)
 
     def add(self, piece: Piece) -> Delta:
         """The piece, numbered as the next delta of the reply."""
+        text = self._fitted(piece.text)
         now = time.monotonic()
         if self.first is None:
             self.first = now
         if piece.reasoning:
-            self._reasoning.append(piece.text)
+            self._reasoning.append(text)
             if self.thinking_from is None:
                 self.thinking_from = now
         else:
-            self._answer.append(piece.text)
+            self._answer.append(text)
             if self.thinking_from is not None and self.thinking_until is None:
                 self.thinking_until = now
         self.seq += 1
-        return Delta(self.seq, piece.text, piece.reasoning)
+        return Delta(self.seq, text, piece.reasoning)
 
     def ms(self) -> int:
         """Milliseconds since the question was asked."""

@@ -7,12 +7,15 @@ services run) and against the test upstream, and read what a follower would read
 import asyncio
 import uuid
 
+import aiohttp
 import pytest
+from django.conf import settings
 
 from chat.conversations import find_turn
 from chat.protocol import Ask, Refusal
 from chat.replies import get_replies
 from chat.replies.log import End
+from tests.support.daphne import serve_app
 from tests.support.faults import closed_port_url
 from tests.support.upstream import Script
 
@@ -110,6 +113,67 @@ async def test_a_failure_mid_answer_ends_the_reply_failed_and_saves_the_text_so_
     assert (ending.status, ending.error_code, ending.text) == ("failed", "malformed", "Half of it")
     assert ending.error_message.startswith(f"{upstream.label}: ")
     assert await saved(reply) == ending
+
+
+async def test_an_answer_that_grows_past_the_limit_is_cut_off_there_and_upstream_closed(
+    upstream, settings
+):
+    settings.STREAMDEMO_MAX_ANSWER_BYTES = 25
+    upstream.will_answer(Script(chunks=["0123456789"] * 10, gated=True))
+
+    reply = await start()
+    upstream.release(3)
+    deltas, ending = await follow(reply)
+
+    assert deltas == ["0123456789", "0123456789", "01234"]
+    assert (ending.status, ending.error_code) == ("failed", "answer_too_long")
+    assert ending.text == "0123456789" * 2 + "01234"
+    assert ending.note == "Cut off: the answer grew past this server's limit of 25 bytes."
+    assert await asyncio.to_thread(upstream.exchanges[0].closed.wait, 5)
+    assert not upstream.exchanges[0].finished
+    assert await saved(reply) == ending
+
+
+@pytest.mark.timeout(120)
+async def test_an_answer_longer_than_daphne_sends_at_once_still_gets_its_final_frame(
+    upstream_server, upstream, tmp_path
+):
+    # 1.5 MB of answer: its final frame, carrying the whole text, would be over the 1 MiB that
+    # daphne sends in one message, and would never arrive.
+    chunks = [f"{n:05}" + "x" * 995 for n in range(1500)]
+    upstream.will_answer(Script(chunks=chunks))
+    server = await asyncio.to_thread(serve_app, upstream_server.base_url, tmp_path / "db")
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            await browser.get(server.url + "/")
+            async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
+                await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
+                pieces, final = await read_to_the_end(tab)
+    finally:
+        await asyncio.to_thread(server.stop)
+
+    assert (final["type"], final["code"]) == ("error", "answer_too_long")
+    assert final["text"] == "".join(pieces)
+    assert "".join(chunks).startswith(final["text"])
+    assert len(final["text"]) == settings.STREAMDEMO_MAX_ANSWER_BYTES
+
+
+async def read_to_the_end(tab) -> tuple[list[str], dict]:
+    """The pieces of the answer and the final frame, acknowledged every 64 KiB as the page
+    does."""
+    pieces, received, unacknowledged = [], 0, 0
+    while True:
+        message = await tab.receive(timeout=30)
+        received += 1
+        unacknowledged += len(message.data)
+        if unacknowledged >= 64 * 1024:
+            await tab.send_json({"type": "ack", "frames": received})
+            unacknowledged = 0
+        frame = message.json()
+        if frame["type"] == "delta":
+            pieces.append(frame["content"])
+        elif frame["type"] in ("done", "error"):
+            return pieces, frame
 
 
 async def test_beyond_the_process_limit_a_start_is_refused_busy_and_the_reply_goes_on(

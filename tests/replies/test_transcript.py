@@ -4,7 +4,7 @@ import pytest
 
 from chat.replies import transcript as transcript_module
 from chat.replies.log import Delta
-from chat.replies.transcript import Transcript
+from chat.replies.transcript import AnswerTooLong, Transcript
 from chat.upstream.chunks import Piece
 
 
@@ -81,3 +81,39 @@ def test_thinking_time_runs_from_its_first_piece_to_the_answers_first(clock):
 
     assert transcript.stats()["thinking_ms"] == 4000
     assert transcript.ending(status="done", model="m").reasoning == "Let me think more."
+
+
+def test_a_piece_that_would_pass_the_limit_is_cut_to_fit_and_then_the_answer_is_full(clock):
+    transcript = Transcript(max_bytes=40)
+
+    deltas = [transcript.add(Piece(text)) for text in ["0123456789" * 3, "abcdefghij" * 2]]
+
+    assert [delta.content for delta in deltas] == ["0123456789" * 3, "abcdefghij"]
+    with pytest.raises(AnswerTooLong) as full:
+        transcript.check_size()
+    assert full.value.code == "answer_too_long"
+    assert transcript.text == "0123456789" * 3 + "abcdefghij"
+
+
+def test_the_limit_counts_bytes_of_json_so_thinking_and_wide_characters_weigh_more(clock):
+    # An emoji is two \u escapes in JSON: 12 bytes; the thinking counts with the answer.
+    transcript = Transcript(max_bytes=40)
+
+    first = transcript.add(Piece("😀😀", reasoning=True))
+    second = transcript.add(Piece("😀😀"))
+
+    assert (first.content, second.content) == ("😀😀", "😀")
+    assert transcript.size == 36
+    with pytest.raises(AnswerTooLong):
+        transcript.check_size()
+
+
+def test_a_piece_of_which_nothing_fits_ends_the_answer_at_once(clock):
+    transcript = Transcript(max_bytes=10)
+    transcript.add(Piece("0123456789"))
+    transcript.check_size()  # exactly full: not yet past it
+
+    with pytest.raises(AnswerTooLong):
+        transcript.add(Piece("more"))
+    assert transcript.text == "0123456789"
+    assert transcript.seq == 0

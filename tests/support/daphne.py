@@ -73,3 +73,17 @@ class Daphne:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def serve_app(base_url: str, database: object, **settings: str) -> Daphne:
+    """The app under a daphne of its own, on SQLite at `database`, answering from `base_url`,
+    its settings otherwise the defaults, with `settings` over them."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": "",
+        "STREAMDEMO_BASE_URL": base_url,
+        "DJANGO_DEBUG": "true",
+        **settings,
+    }
+    migrate({**os.environ, **env})
+    return Daphne(env).start()
