@@ -103,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # One connection kept per thread, not one opened (and its pragmas run) for every query:
+    # Channels closes connections after each message a socket sends unless they may live on.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Channels closes the database connection after each message a socket sends; from a pool,
     # the next ask gets an open connection back instead of opening a new one.
