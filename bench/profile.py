@@ -44,7 +44,15 @@ COMPONENTS = (
     ("aiohttp", ("aiohttp/",)),
     ("django, asgiref", ("django/", "asgiref/")),
 )
-WORKER_THREADS = "worker threads (database calls through sync_to_async)"
+WORKER_THREADS = "worker threads (database calls through sync_to_async, rendering's pipe)"
+# A thread sampled in one of these is waiting, not computing: py-spy does not always see it as
+# idle. Such samples would otherwise be charged a share of the CPU measured per chunk.
+WAITING = (
+    "Condition.wait (threading.py",
+    "_PollLikeSelector.select (selectors.py",
+    "Connection._recv (multiprocessing/connection.py",
+    "_worker (concurrent/futures/thread.py",
+)
 EVENT_LOOP = "event loop: waiting in select, scheduling"
 OTHER = "the rest"
 
@@ -67,10 +75,16 @@ def component(frames: list[str]) -> str:
 def summarize(raw: Path, cpu_us_per_chunk: float) -> str:
     """Each component's share of the samples, and that share of the CPU spent per chunk."""
     shares: collections.Counter[str] = collections.Counter()
+    waiting = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack:
-            shares[component(stack.split(";"))] += int(count)
+        if not stack:
+            continue
+        frames = stack.split(";")
+        if frames[-1].startswith(WAITING) and any("Thread._bootstrap" in f for f in frames):
+            waiting += int(count)
+        else:
+            shares[component(frames)] += int(count)
     total = sum(shares.values()) or 1
     lines = ["| component | share | µs/chunk |", "|---|---|---|"]
     lines += [
@@ -78,6 +92,7 @@ def summarize(raw: Path, cpu_us_per_chunk: float) -> str:
         for name, samples in shares.most_common()
     ]
     lines.append(f"| all ({total} samples) | 100 % | {cpu_us_per_chunk:.1f} |")
+    lines.append(f"| threads waiting, left out above ({waiting} samples) | - | - |")
     return "\n".join(lines)
 
 
