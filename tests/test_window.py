@@ -10,6 +10,7 @@ from yarl import URL
 
 from chat.protocol import ProtocolError
 from chat.window import Window
+from tests.support.acknowledging import read_acknowledging
 from tests.support.daphne import serve_app
 from tests.support.unread import Unread
 from tests.support.upstream import Script
@@ -95,18 +96,9 @@ def server(upstream_server, tmp_path):
 
 
 async def read_answer(socket, last: int) -> list[dict]:
-    """Every frame up to the piece `last`, acknowledged as the page does. (Not the final frame:
-    carrying the whole answer, over 1 MiB here, it is more than daphne sends.)"""
-    frames, received, unacknowledged = [], 0, 0
-    while not frames or frames[-1].get("seq") != last:
-        message = await socket.receive(timeout=60)
-        received += 1
-        unacknowledged += len(message.data)
-        if unacknowledged >= 64 * 1024:
-            await socket.send_json({"type": "ack", "frames": received})
-            unacknowledged = 0
-        frames.append(message.json())
-    return frames
+    """Every frame up to the piece `last`. (Not the final frame: carrying the whole answer, over
+    1 MiB here, it is more than daphne sends.)"""
+    return await read_acknowledging(socket, lambda frame: frame.get("seq") == last)
 
 
 async def test_fifty_sockets_that_resume_a_long_answer_and_never_read_leave_the_server_bounded(

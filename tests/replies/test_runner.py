@@ -15,6 +15,7 @@ from chat.conversations import find_turn
 from chat.protocol import Ask, Refusal
 from chat.replies import get_replies
 from chat.replies.log import End
+from tests.support.acknowledging import read_acknowledging
 from tests.support.daphne import serve_app
 from tests.support.faults import closed_port_url
 from tests.support.upstream import Script
@@ -148,32 +149,15 @@ async def test_an_answer_longer_than_daphne_sends_at_once_still_gets_its_final_f
             await browser.get(server.url + "/")
             async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
                 await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
-                pieces, final = await read_to_the_end(tab)
+                frames = await read_acknowledging(tab, lambda f: f["type"] in ("done", "error"))
     finally:
         await asyncio.to_thread(server.stop)
 
+    final, pieces = frames[-1], [f["content"] for f in frames if f["type"] == "delta"]
     assert (final["type"], final["code"]) == ("error", "answer_too_long")
     assert final["text"] == "".join(pieces)
     assert "".join(chunks).startswith(final["text"])
     assert len(final["text"]) == settings.STREAMDEMO_MAX_ANSWER_BYTES
-
-
-async def read_to_the_end(tab) -> tuple[list[str], dict]:
-    """The pieces of the answer and the final frame, acknowledged every 64 KiB as the page
-    does."""
-    pieces, received, unacknowledged = [], 0, 0
-    while True:
-        message = await tab.receive(timeout=30)
-        received += 1
-        unacknowledged += len(message.data)
-        if unacknowledged >= 64 * 1024:
-            await tab.send_json({"type": "ack", "frames": received})
-            unacknowledged = 0
-        frame = message.json()
-        if frame["type"] == "delta":
-            pieces.append(frame["content"])
-        elif frame["type"] in ("done", "error"):
-            return pieces, frame
 
 
 async def test_beyond_the_process_limit_a_start_is_refused_busy_and_the_reply_goes_on(
