@@ -67,7 +67,11 @@ class Follower:
         log, reply = self.log, self.reply
         await log.join(reply)
         changes = self.render == "changes"
-        renderer = HtmlFrames(reply, self._send, changes=changes) if self.render else None
+        renderer = (
+            HtmlFrames(reply, self._send, changes=changes, after=self.after)
+            if self.render
+            else None
+        )
         renderings: asyncio.Task[None] | None = None
         try:
             # A renderer needs the text before `after` too, so it reads the log from the start.

@@ -34,8 +34,12 @@ WHOLE_GROWTH = 0.25
 
 
 class HtmlFrames:
-    def __init__(self, reply: str, send: Send, *, changes: bool = False) -> None:
+    def __init__(self, reply: str, send: Send, *, changes: bool = False, after: int = -1) -> None:
         self.reply = reply
+        # The client has the pieces up to `after` already, in frames whose ends this socket never
+        # saw; those after it, the follower adds as the frames it sends.
+        self.after = after
+        self.seqs: list[int] = []  # the seq of each part
         self.send = send
         self.changes = changes
         self.live = rendering_of(reply)
@@ -58,6 +62,7 @@ class HtmlFrames:
 
     def add(self, delta: Delta) -> None:
         self.parts.append(delta.content)
+        self.seqs.append(delta.seq)
         self.ends.append(self.length + len(delta.content))
         self.last_seq = delta.seq
         self.unrendered.set()
@@ -112,7 +117,24 @@ class HtmlFrames:
             if snapshot is not None and snapshot.length > self.shown:
                 await self._show(snapshot.upto, snapshot.length, snapshot.blocks, whole=False)
 
+    def _client_seq_at(self, length: int) -> int | None:
+        """The seq of the client's piece whose text ends `length` characters into the answer, or
+        None when none of its pieces ends there: a rendering of that much text would leave it
+        unable to tell the rendered text from the rest (its pieces may hold several joined)."""
+        index = bisect.bisect_left(self.ends, length)
+        if index == len(self.ends) or self.ends[index] != length:
+            return None
+        seq = self.seqs[index]
+        if seq > self.after:
+            return seq  # the end of a frame this socket sent
+        following = self.seqs[index + 1] if index + 1 < len(self.seqs) else None
+        return seq if following is None or following > self.after else None
+
     async def _show(self, upto: int, length: int, blocks: Sequence[str], *, whole: bool) -> None:
+        client_upto = self._client_seq_at(length)
+        if client_upto is None:
+            return
+        upto = client_upto
         if self.changes:
             keep = 0
             for had, block in zip(self.sent, blocks, strict=False):

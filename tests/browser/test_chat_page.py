@@ -316,3 +316,52 @@ def test_the_line_being_written_stays_in_its_code_block_where_the_next_rendering
     assert answer.evaluate(WHERE, "+") == before
     upstream.release(2)
     expect(turn).to_have_attribute("data-status", "done")
+
+
+def test_text_after_a_code_blocks_closing_fence_goes_below_the_block_before_it_is_rendered(
+    page, upstream
+):
+    tap = SocketTap(page)
+    page.goto("/")
+    page.locator("#status[data-state='connected']").wait_for()
+    upstream.will_answer(
+        Script(
+            chunks=["```python\n", "x = 1\n", "y = 2\n```\n\nAfter the code.", " More."],
+            gated=True,
+        )
+    )
+    ask(page, "Some code")
+    upstream.release(1)  # the first piece goes out at once, and one more
+    turn = last_turn(page)
+    expect(turn.locator("pre code")).to_contain_text("x = 1")
+    tap.hold("html")
+
+    upstream.release(1)
+
+    expect(turn.locator(".answer")).to_contain_text("After the code.")
+    expect(turn.locator("pre")).to_contain_text("y = 2")
+    expect(turn.locator("pre")).not_to_contain_text("After the code.")
+    expect(turn.locator("pre")).not_to_contain_text("```")
+    tap.let_through()
+    upstream.release(2)  # the last piece, and the end
+    expect(turn).to_have_attribute("data-status", "done")
+    expect(turn.locator(".rendered p")).to_have_text("After the code. More.")
+
+
+def test_the_space_between_rendered_text_and_the_text_after_it_is_kept(page, upstream):
+    tap = SocketTap(page)
+    page.goto("/")
+    page.locator("#status[data-state='connected']").wait_for()
+    upstream.will_answer(Script(chunks=["one ", "two ", "three ", "four"], gated=True))
+    ask(page, "Count")
+    upstream.release(1)  # the first piece goes out at once, and one more
+    turn = last_turn(page)
+    expect(turn.locator(".rendered p")).to_have_text("one two")
+    tap.hold("html")
+
+    upstream.release(1)
+
+    expect(turn.locator(".answer")).to_have_text("one two three")
+    tap.let_through()
+    upstream.release(2)  # the last piece, and the end
+    expect(turn).to_have_attribute("data-status", "done")

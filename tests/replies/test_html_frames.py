@@ -224,3 +224,32 @@ async def test_a_second_follower_of_an_ended_reply_renders_nothing_again(monkeyp
     assert [f for f in second if f["type"] == "html"] == [
         {"type": "html", "reply": reply, "upto": 4, "html": whole, "from": 0}
     ]
+
+
+async def test_a_socket_sent_pieces_joined_gets_renderings_only_where_its_own_pieces_end(settings):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0
+    pieces = ["word " * 200, "more ", "words."]
+    log, reply = await opened_log()
+    first: asyncio.Queue = asyncio.Queue()
+    following = asyncio.create_task(Follower(log, reply, -1, "changes", first.put).run())
+    await log.append(reply, Delta(0, pieces[0]))
+    while (await asyncio.wait_for(first.get(), 5))["type"] != "html":
+        pass
+    # The reply's shared rendering stops at piece 0; a little more comes before the next one.
+    settings.STREAMDEMO_RENDER_INTERVAL = 60
+    for seq, piece in enumerate(pieces[1:], start=1):
+        await log.append(reply, Delta(seq, piece))
+    # A second socket (a reload) gets everything so far joined in one frame: seq 2.
+    second: asyncio.Queue = asyncio.Queue()
+    joining = asyncio.create_task(Follower(log, reply, -1, "changes", second.put).run())
+    assert (await asyncio.wait_for(second.get(), 5))["type"] == "start"
+    joined = await asyncio.wait_for(second.get(), 5)
+    await log.close(reply, Ending(status="done", text="".join(pieces), model="m"))
+    await asyncio.wait_for(asyncio.gather(following, joining), 10)
+    rest = [second.get_nowait() for _ in range(second.qsize())]
+
+    assert (joined["type"], joined["seq"], joined["content"]) == ("delta", 2, "".join(pieces))
+    # A rendering of less than the joined piece would leave the page no way to tell the text it
+    # renders from the rest: it would show the start of the answer twice.
+    assert [frame["upto"] for frame in rest if frame["type"] == "html"] == [2]
+    assert rest[-1]["type"] == "done"

@@ -2,7 +2,7 @@
 // server's rendered html, and its timing. Model output enters the DOM only as text nodes or as
 // the server's sanitised `html`.
 import { applyHtml } from "./rendered.js";
-import { placeTail } from "./tail.js";
+import { closesCode, placeTail } from "./tail.js";
 import { Thinking } from "./thinking.js";
 import { ReplyTiming } from "./timing.js";
 
@@ -56,7 +56,11 @@ export class Reply {
       this.copyButton.hidden = false;
     }
     this.deltas[seq] = content;
-    if (seq > this.upto) this.tail.appendChild(document.createTextNode(content));
+    if (seq > this.upto) {
+      this.tail.appendChild(document.createTextNode(content));
+      // The code block the tail is in has just been closed: what follows goes below it.
+      if (this.untail && closesCode(this.tail)) this.placeTail(this.tail.textContent);
+    }
   }
 
   showHtml(frame) {
@@ -65,10 +69,16 @@ export class Reply {
     this.takeTailOut();
     // Sanitised on the server (markdown-it, then nh3); newer deltas stay plain text after it.
     applyHtml(this.rendered, frame);
-    const shown = this.deltas.slice(0, frame.upto + 1).join("");
-    this.untail = placeTail(this.rendered, this.tail, shown);
+    this.placeTail(this.deltas.slice(frame.upto + 1).join(""));
     decorateCode(this.rendered);
-    this.tail.textContent = this.deltas.slice(frame.upto + 1).join("");
+  }
+
+  // The text after the rendering, placed where it reads on from it.
+  placeTail(text) {
+    this.takeTailOut();
+    this.tail.textContent = text;
+    const shown = this.deltas.slice(0, this.upto + 1).join("");
+    this.untail = placeTail(this.rendered, this.tail, shown);
   }
 
   // The tail back after the rendering, where the page's own markup has it.
