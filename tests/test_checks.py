@@ -28,7 +28,9 @@ def test_a_base_url_without_a_scheme_stops_the_server_before_it_starts(settings)
     with pytest.raises(SystemCheckError) as raised:
         call_command("check")
 
-    assert "(chat.E002) The base URL '127.0.0.1:11434' must start with http://" in str(raised.value)
+    assert "(chat.E002) The base URL '127.0.0.1:11434/v1' must start with http://" in str(
+        raised.value
+    )
     assert "(for instance http://127.0.0.1:11434/v1)" in str(raised.value)
     assert "HINT: Fix STREAMDEMO_BASE_URL." in str(raised.value)
 

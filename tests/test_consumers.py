@@ -2,6 +2,7 @@
 its limits and close codes, and replies resumed or stopped from another socket."""
 
 import asyncio
+import base64
 import json
 import uuid
 
@@ -743,6 +744,23 @@ async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors(ups
     assert frames[-1]["code"] == "auth_failed"
     assert "the credentials Bearer [hidden] are not valid here" in frames[-1]["message"]
     assert without_secrets(frames)
+    await communicator.disconnect()
+
+
+async def test_a_password_the_backend_echoes_as_basic_credentials_is_hidden_from_visitors(
+    upstream, settings
+):
+    settings.STREAMDEMO_BASE_URL = upstream.base_url.replace("//", f"//alice:{SECRET}@")
+    upstream.will_answer(Script(fault="echo_credentials"))
+    communicator = await connect()
+
+    await ask(communicator, "q")
+    frames = await receive_reply(communicator)
+
+    basic = base64.b64encode(f"alice:{SECRET}".encode()).decode()
+    assert upstream.exchanges[0].headers["Authorization"] == f"Basic {basic}"
+    assert "the credentials Basic [hidden] are not valid here" in frames[-1]["message"]
+    assert basic not in json.dumps(frames)
     await communicator.disconnect()
 
 

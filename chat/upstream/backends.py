@@ -10,8 +10,10 @@ URL's host and port alone.
 
 from __future__ import annotations
 
+import base64
+import re
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.conf import settings
 
@@ -74,6 +76,12 @@ class Backend:
             parts = urlsplit(url)
             found += [parts.password or "", parts.query]
             found += [value for _, value in parse_qsl(parts.query)]
+            if parts.password:
+                # g4f sends them as HTTP Basic credentials, which a backend's error may echo;
+                # and a password written %-encoded in the URL is sent decoded.
+                password = unquote(parts.password)
+                basic = f"{unquote(parts.username or '')}:{password}".encode()
+                found += [password, base64.b64encode(basic).decode()]
         return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
     def problem(self) -> str | None:
@@ -81,9 +89,11 @@ class Backend:
         for url in _split(self.base_url or ""):
             parsed = urlsplit(url)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                example = url.split("://")[-1].split("@")[-1]
+                # Quoted as written, without credentials or query (it may carry keys).
+                shown = re.sub(r"^([^/]*//)?[^/@]*@", r"\1", url.split("?")[0])
+                example = shown.split("//", 1)[-1]
                 return (
-                    f"The base URL {_host(url)!r} must start with http:// or https:// "
+                    f"The base URL {shown!r} must start with http:// or https:// "
                     f"(for instance http://{example})."
                 )
         return None

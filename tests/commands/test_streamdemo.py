@@ -353,7 +353,7 @@ def test_a_base_url_without_a_scheme_is_refused_before_anything_is_asked(upstrea
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"CommandError: The base URL {upstream.label!r} must start with http:// or https:// "
+        f"CommandError: The base URL {without!r} must start with http:// or https:// "
         f"(for instance http://{without}).\n"
     )
     assert upstream.exchanges == []

@@ -92,4 +92,30 @@ def test_a_provider_picked_instead_of_the_endpoint_is_named_by_its_own_name(sett
 def test_the_secrets_of_a_backend_are_its_key_password_and_query():
     backend = Backend(model="m", base_url="https://alice:pw@h.example/v1?key=k1", api_key="sk-2")
 
-    assert set(backend.secrets()) == {"sk-2", "pw", "key=k1", "k1"}
+    assert set(backend.secrets()) == {"sk-2", "pw", "key=k1", "k1", "YWxpY2U6cHc="}
+
+
+def test_a_password_counts_as_a_secret_as_written_decoded_and_as_basic_credentials():
+    backend = Backend(model="m", base_url="http://alice:p%40ss@127.0.0.1:8080/v1")
+
+    # What g4f sends the backend: `Authorization: Basic base64("alice:p@ss")`.
+    assert set(backend.secrets()) == {"p%40ss", "p@ss", "YWxpY2U6cEBzcw=="}
+
+
+@pytest.mark.parametrize(
+    ("base_url", "quoted", "example"),
+    [
+        ("localhost:11434/v1", "localhost:11434/v1", "localhost:11434/v1"),
+        ("http//127.0.0.1:8080/v1", "http//127.0.0.1:8080/v1", "127.0.0.1:8080/v1"),
+        ("ftp://bob:pw@h.example/v1?key=k", "ftp://h.example/v1", "h.example/v1"),
+    ],
+)
+def test_a_base_url_without_http_is_quoted_as_written_with_an_example_that_works(
+    base_url, quoted, example
+):
+    problem = Backend(model="m", base_url=base_url).problem()
+
+    assert problem == (
+        f"The base URL {quoted!r} must start with http:// or https:// "
+        f"(for instance http://{example})."
+    )
