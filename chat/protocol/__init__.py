@@ -13,7 +13,7 @@ from chat.protocol.commands import (
     parse,
 )
 from chat.protocol.fields import REPLY_ID, Render
-from chat.protocol.frames import delta, error, final, html, start, watching
+from chat.protocol.frames import delta, error, final, html, html_fits, start, watching
 from chat.protocol.refusals import ProtocolError, Refusal
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "error",
     "final",
     "html",
+    "html_fits",
     "parse",
     "start",
     "watching",

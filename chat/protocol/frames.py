@@ -6,6 +6,7 @@ reply ended just now or long ago.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chat.endings import Ending
@@ -72,6 +73,18 @@ def html(reply: str, upto: int, markup: str, *, keep: int | None = None) -> dict
     for changes, the blocks after the first `keep` it already has."""
     frame = {"type": "html", "reply": reply, "upto": upto, "html": markup}
     return frame if keep is None else {**frame, "from": keep}
+
+
+# daphne sends no websocket message over 1 MiB (its `websocket_max_message_size`): a larger one
+# never arrives, and nothing says so. Room is left for the frame's other fields.
+MESSAGE_BYTES = 1024 * 1024 - 4096
+
+
+def html_fits(markup: str) -> bool:
+    """Whether an `html` frame can carry `markup`: a rendering larger than daphne sends (a long
+    answer of `&` or `<`, each escaped to several characters) is not sent; the page then shows
+    the text as it is."""
+    return len(markup) < MESSAGE_BYTES // 12 or len(json.dumps(markup)) < MESSAGE_BYTES
 
 
 def error(reply: str | None, code: str, message: str) -> dict[str, Any]:

@@ -190,5 +190,6 @@ async def replay_saved(
             if render:
                 markup = await saved_rendering(turn)
                 keep = 0 if render == "changes" else None
-                await send(protocol.html(reply, seq, markup, keep=keep))
+                if protocol.html_fits(markup):
+                    await send(protocol.html(reply, seq, markup, keep=keep))
     await send(protocol.final(reply, ending))

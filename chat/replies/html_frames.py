@@ -141,12 +141,18 @@ class HtmlFrames:
                 if had is not block and had != block:
                     break
                 keep += 1
-            frame = protocol.html(self.reply, upto, "".join(blocks[keep:]), keep=keep)
+            markup = "".join(blocks[keep:])
+            if not protocol.html_fits(markup):
+                return
+            frame = protocol.html(self.reply, upto, markup, keep=keep)
         else:
             chars = sum(map(len, blocks))
             if not whole and chars < (1 + WHOLE_GROWTH) * self.sent_chars:
                 return
             self.sent_chars = chars
-            frame = protocol.html(self.reply, upto, "".join(blocks))
+            markup = "".join(blocks)
+            if not protocol.html_fits(markup):
+                return
+            frame = protocol.html(self.reply, upto, markup)
         self.sent, self.shown, self.sent_at = blocks, length, time.monotonic()
         await self.send(frame)

@@ -56,3 +56,12 @@ def test_the_final_frame_carries_the_whole_text_and_how_the_reply_ended(ending, 
         "text": ending.text,
         "reasoning": "",
     }
+
+
+def test_an_html_frame_fits_what_daphne_sends_once_escaped_to_json():
+    from chat.protocol import html_fits
+
+    assert html_fits("<p>" + "a" * 900_000 + "</p>")
+    assert not html_fits("a" * 1_100_000)
+    # Short in characters, long in JSON: each one is escaped to six.
+    assert not html_fits("\u4e2d" * 200_000)

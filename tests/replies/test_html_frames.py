@@ -253,3 +253,21 @@ async def test_a_socket_sent_pieces_joined_gets_renderings_only_where_its_own_pi
     # renders from the rest: it would show the start of the answer twice.
     assert [frame["upto"] for frame in rest if frame["type"] == "html"] == [2]
     assert rest[-1]["type"] == "done"
+
+
+async def test_a_rendering_larger_than_daphne_sends_is_not_sent_and_the_reply_still_ends():
+    # Shown as plain text past the rendering budget, 300,000 `&` escape to 1.5 MB of `&amp;`.
+    text = "&" * 300_000
+    log, reply = await opened_log()
+    await log.append(reply, Delta(0, text))
+    await log.close(reply, Ending(status="done", text=text, model="m"))
+    frames = []
+
+    async def send(frame):
+        frames.append(frame)
+
+    for render in (True, "changes"):
+        frames.clear()
+        await Follower(log, reply, -1, render, send).run()
+
+        assert [frame["type"] for frame in frames] == ["start", "delta", "done"]
