@@ -28,8 +28,7 @@ from chat.replies.following import replay_saved
 from chat.socket_replies import SocketReplies
 from chat.window import Window
 
-# Close codes an application may send (daphne allows 1000 and 3000-4999): 1003/1008/1009/1013
-# + 3000; 4008, "policy violation", for a client that left over twice its window unread.
+# Close codes daphne lets an application send (1000, 3000-4999): 1003/1008/1009/1013 + 3000.
 CLOSE_UNSUPPORTED_DATA = 4003
 CLOSE_UNREAD = 4008
 CLOSE_TOO_BIG = 4009
@@ -55,17 +54,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.replies = SocketReplies(self.origin, visitor.session, self.window, self.send_frame)
         self.admitted = await get_limits().admit(self.visitor, self.origin)
         await self.accept()
+        self.window.pressure.attach(self.base_send)
         if not self.admitted:
             # Accepted first, so that the client hears why: this visitor has too many sockets.
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def disconnect(self, code: int) -> None:
         self.gone = True
+        self.window.pressure.detach()
+        # Released first: whatever happens to the rest, the socket no longer counts.
+        if self.admitted:
+            await get_limits().release(self.visitor, self.origin)
         await self.replies.close()
         if self.tidying is not None:
             await asyncio.gather(self.tidying, return_exceptions=True)
-        if self.admitted:
-            await get_limits().release(self.visitor, self.origin)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes old database connections before each message, in the database
@@ -182,9 +184,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.answer(protocol.watching(watch.conversation))
 
     async def answer(self, frame: dict[str, Any]) -> None:
-        """Send a frame that answers the client's own message. It cannot wait for an ack (the
-        socket reads nothing more, acks included, until it is sent): it goes at once, unless
-        the client has left more than twice its window unread; then the socket is closed."""
+        """Send a frame that answers the client's own message at once: the socket reads nothing
+        more, acks included, until it is sent. Twice the window behind, the socket is closed."""
         if self.window.overrun and not self.gone:
             self.gone = True
             await self.close(code=CLOSE_UNREAD)

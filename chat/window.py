@@ -6,6 +6,10 @@ socket's replies wait (`until_open`) without reading their logs, and go on from 
 next ack. A client that never acknowledges gets a window's worth and then nothing more, so the
 server never holds more than about that for it, however long the answers it follows.
 
+The connection itself paces it too (`chat.transport`): while daphne holds more unsent for it
+than Twisted buffers, the socket is full whatever the client has acknowledged, so a client
+that acknowledges frames it never reads gains nothing by it.
+
 Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait: the
 socket reads no more messages until they are sent, the acks among them. They are sent at once,
 unless the client is already `overrun`: twice the window behind, when the socket is closed.
@@ -17,6 +21,7 @@ import asyncio
 from collections import deque
 
 from chat.protocol import ProtocolError
+from chat.transport import TransportPressure
 
 
 class Window:
@@ -27,10 +32,15 @@ class Window:
         self.unacked = 0  # bytes of the frames sent beyond the last one acknowledged
         self._sizes: deque[int] = deque()
         self._opened = asyncio.Event()
+        self.pressure = TransportPressure(self._reopened)
 
     @property
     def full(self) -> bool:
-        return self.unacked >= self.size
+        return self.unacked >= self.size or self.pressure.paused
+
+    def _reopened(self) -> None:
+        if not self.full:
+            self._opened.set()
 
     @property
     def overrun(self) -> bool:
@@ -59,8 +69,7 @@ class Window:
         for _ in range(frames - self.acked):
             self.unacked -= self._sizes.popleft()
         self.acked = frames
-        if not self.full:
-            self._opened.set()
+        self._reopened()
 
     async def until_open(self) -> None:
         """Return once the socket may be sent more: at once while the window is not full."""

@@ -2,6 +2,7 @@
 its bounds however many clients stop reading."""
 
 import asyncio
+import functools
 
 import aiohttp
 import psutil
@@ -44,6 +45,55 @@ def test_an_ack_of_frames_never_sent_or_going_backwards_is_refused(frames, says)
     assert refused.value.code == "invalid_ack"
     assert says in refused.value.message
     assert (window.acked, window.unacked) == (1, 60)
+
+
+class Transport:
+    """What the window reads of a Twisted transport: its producer, paused once more than its
+    buffer waits to be written and resumed once that has drained."""
+
+    def __init__(self, producer) -> None:
+        self.producer, self.producerPaused = producer, False
+
+    def overflow(self) -> None:
+        self.producerPaused = True
+        self.producer.pauseProducing()
+
+    def drain(self) -> None:
+        self.producerPaused = False
+        self.producer.resumeProducing()
+
+
+class Channel:
+    """daphne's HTTP channel, the transport's producer before the window stands in front."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pauseProducing(self) -> None:
+        self.calls.append("pause")
+
+    def resumeProducing(self) -> None:
+        self.calls.append("resume")
+
+
+async def test_a_connection_that_holds_too_much_unsent_closes_the_window_whatever_is_acked():
+    window, channel = Window(100), Channel()
+    transport = Transport(channel)
+    protocol = type("Protocol", (), {"transport": transport})()
+    assert window.pressure.attach(functools.partial(print, protocol))
+
+    transport.overflow()
+    window.ack(0)  # what a client that acknowledges frames it never read may say
+    assert window.full
+    waiting = asyncio.create_task(window.until_open())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    transport.drain()
+    await asyncio.wait_for(waiting, 5)
+
+    assert channel.calls == ["pause", "resume"]  # daphne's channel is told as before
+    window.pressure.detach()
+    assert transport.producer is channel
 
 
 def test_a_client_twice_the_window_behind_is_overrun():
@@ -129,6 +179,43 @@ async def test_fifty_sockets_that_resume_a_long_answer_and_never_read_leave_the_
             resumed = await read_answer(tab, last=len(chunks) - 1)
         grown = process.memory_info().rss - before
         for socket in unread:
+            socket.close()
+
+    assert "".join(f["content"] for f in resumed if f["type"] == "delta") == "".join(chunks)
+    assert grown < BOUND, f"the server grew by {grown / 2**20:.0f} MiB"
+
+
+async def test_sockets_that_acknowledge_frames_they_never_read_leave_the_server_bounded(
+    server, upstream
+):
+    chunks = [f"{n:05}" + "x" * 995 for n in range(2000)]
+    upstream.will_answer(Script(chunks=chunks))
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        await browser.get(server.url + "/")
+        session = jar.filter_cookies(URL(server.url))["sessionid"].value
+        async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
+            await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
+            reply = (await read_answer(tab, last=len(chunks) - 1))[0]["reply"]
+        process = psutil.Process(server.process.pid)
+        before = process.memory_info().rss
+
+        liars = [await Unread.open(server.port, session) for _ in range(SOCKETS)]
+        for socket in liars:
+            await socket.send_json({"type": "resume", "reply": reply, "after": -1})
+        # Each says it has read every frame the server could have sent it by now, and more:
+        # an ack beyond what was sent is refused, and the refusal is one more frame sent.
+        for frames in range(1, 80):
+            for socket in liars:
+                await socket.send_json({"type": "ack", "frames": frames})
+                await socket.send_json({"type": "ack", "frames": frames})
+        # A socket that reads gets the whole answer meanwhile: by then the server has served
+        # the others what it would.
+        async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
+            await tab.send_json({"type": "resume", "reply": reply, "after": -1, "render": False})
+            resumed = await read_answer(tab, last=len(chunks) - 1)
+        grown = process.memory_info().rss - before
+        for socket in liars:
             socket.close()
 
     assert "".join(f["content"] for f in resumed if f["type"] == "delta") == "".join(chunks)
