@@ -13,6 +13,7 @@ from chat.protocol import ProtocolError
 from chat.window import Window
 from tests.support.acknowledging import read_acknowledging
 from tests.support.daphne import serve_app
+from tests.support.twisted_transport import Channel, Transport
 from tests.support.unread import Unread
 from tests.support.upstream import Script
 
@@ -45,35 +46,6 @@ def test_an_ack_of_frames_never_sent_or_going_backwards_is_refused(frames, says)
     assert refused.value.code == "invalid_ack"
     assert says in refused.value.message
     assert (window.acked, window.unacked) == (1, 60)
-
-
-class Transport:
-    """What the window reads of a Twisted transport: its producer, paused once more than its
-    buffer waits to be written and resumed once that has drained."""
-
-    def __init__(self, producer) -> None:
-        self.producer, self.producerPaused = producer, False
-
-    def overflow(self) -> None:
-        self.producerPaused = True
-        self.producer.pauseProducing()
-
-    def drain(self) -> None:
-        self.producerPaused = False
-        self.producer.resumeProducing()
-
-
-class Channel:
-    """daphne's HTTP channel, the transport's producer before the window stands in front."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def pauseProducing(self) -> None:
-        self.calls.append("pause")
-
-    def resumeProducing(self) -> None:
-        self.calls.append("resume")
 
 
 async def test_a_connection_that_holds_too_much_unsent_closes_the_window_whatever_is_acked():

@@ -3,7 +3,7 @@
 import pytest
 
 from chat.endings import Ending
-from chat.protocol import final
+from chat.protocol import final, html_fits
 
 REPLY = "0123456789abcdef0123456789abcdef"
 FACTS = {"model": "gpt-4", "provider": "127.0.0.1:8080", "stats": {"chunks": 2}}
@@ -59,8 +59,6 @@ def test_the_final_frame_carries_the_whole_text_and_how_the_reply_ended(ending, 
 
 
 def test_an_html_frame_fits_what_daphne_sends_once_escaped_to_json():
-    from chat.protocol import html_fits
-
     assert html_fits("<p>" + "a" * 900_000 + "</p>")
     assert not html_fits("a" * 1_100_000)
     # Short in characters, long in JSON: each one is escaped to six.
