@@ -345,6 +345,18 @@ def test_a_truncated_answer_exits_1_with_its_text_printed(upstream):
     )
 
 
+@pytest.mark.parametrize("question", ["", "   "])
+def test_an_empty_question_is_refused_before_anything_is_asked(upstream, question):
+    result = manage("--question", question)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert (
+        result.stderr == "CommandError: The question is empty: say what to ask with --question.\n"
+    )
+    assert upstream.exchanges == []
+
+
 def test_a_base_url_without_a_scheme_is_refused_before_anything_is_asked(upstream):
     without = upstream.base_url.removeprefix("http://")
 

@@ -71,6 +71,8 @@ class Command(BaseCommand):
         problem = backend.problem()
         if problem:
             raise CommandError(problem)
+        if not options["question"].strip():
+            raise CommandError("The question is empty: say what to ask with --question.")
         self.color = not options["no_color"] and (options["force_color"] or supports_color())
         self.show_reasoning = options["reasoning"] == "show"
         messages: Messages = [{"role": "user", "content": options["question"]}]
