@@ -281,12 +281,18 @@ WHERE = """(answer, mark) => {
 }"""
 
 
-def test_the_line_being_written_stays_in_its_code_block_where_the_next_rendering_puts_it(
-    page, upstream
-):
+def tapped_and_connected(page) -> SocketTap:
+    """The chat page, its socket open, with every frame the server sends it passing a tap."""
     tap = SocketTap(page)
     page.goto("/")
     page.locator("#status[data-state='connected']").wait_for()
+    return tap
+
+
+def test_the_line_being_written_stays_in_its_code_block_where_the_next_rendering_puts_it(
+    page, upstream
+):
+    tap = tapped_and_connected(page)
     upstream.will_answer(
         Script(
             chunks=["```python\n", "def add(a, b):\n", "    return a", " + b", "\n```\n"],
@@ -321,9 +327,7 @@ def test_the_line_being_written_stays_in_its_code_block_where_the_next_rendering
 def test_text_after_a_code_blocks_closing_fence_goes_below_the_block_before_it_is_rendered(
     page, upstream
 ):
-    tap = SocketTap(page)
-    page.goto("/")
-    page.locator("#status[data-state='connected']").wait_for()
+    tap = tapped_and_connected(page)
     upstream.will_answer(
         Script(
             chunks=["```python\n", "x = 1\n", "y = 2\n```\n\nAfter the code.", " More."],
@@ -349,9 +353,7 @@ def test_text_after_a_code_blocks_closing_fence_goes_below_the_block_before_it_i
 
 
 def test_the_space_between_rendered_text_and_the_text_after_it_is_kept(page, upstream):
-    tap = SocketTap(page)
-    page.goto("/")
-    page.locator("#status[data-state='connected']").wait_for()
+    tap = tapped_and_connected(page)
     upstream.will_answer(Script(chunks=["one ", "two ", "three ", "four"], gated=True))
     ask(page, "Count")
     upstream.release(1)  # the first piece goes out at once, and one more
