@@ -103,7 +103,7 @@ class HtmlFrames:
             length = self.length
             blocks = await self.live.final(length, lambda begins: self.text_between(begins, length))
             if self.shown < length or list(blocks) != list(self.sent):
-                await self._show(self.last_seq, length, blocks, whole=True)
+                await self._show(length, blocks, whole=True)
 
     async def _offer(self, *, force: bool) -> None:
         async with self.rendering:
@@ -115,7 +115,7 @@ class HtmlFrames:
                 upto, length, lambda begins: self.text_between(begins, length), force=force
             )
             if snapshot is not None and snapshot.length > self.shown:
-                await self._show(snapshot.upto, snapshot.length, snapshot.blocks, whole=False)
+                await self._show(snapshot.length, snapshot.blocks, whole=False)
 
     def _client_seq_at(self, length: int) -> int | None:
         """The seq of the client's piece whose text ends `length` characters into the answer, or
@@ -130,11 +130,11 @@ class HtmlFrames:
         following = self.seqs[index + 1] if index + 1 < len(self.seqs) else None
         return seq if following is None or following > self.after else None
 
-    async def _show(self, upto: int, length: int, blocks: Sequence[str], *, whole: bool) -> None:
-        client_upto = self._client_seq_at(length)
-        if client_upto is None:
+    async def _show(self, length: int, blocks: Sequence[str], *, whole: bool) -> None:
+        upto = self._client_seq_at(length)
+        if upto is None:
             return
-        upto = client_upto
+        keep: int | None = None
         if self.changes:
             keep = 0
             for had, block in zip(self.sent, blocks, strict=False):
@@ -142,17 +142,13 @@ class HtmlFrames:
                     break
                 keep += 1
             markup = "".join(blocks[keep:])
-            if not protocol.html_fits(markup):
-                return
-            frame = protocol.html(self.reply, upto, markup, keep=keep)
         else:
             chars = sum(map(len, blocks))
             if not whole and chars < (1 + WHOLE_GROWTH) * self.sent_chars:
                 return
             self.sent_chars = chars
             markup = "".join(blocks)
-            if not protocol.html_fits(markup):
-                return
-            frame = protocol.html(self.reply, upto, markup)
+        if not protocol.html_fits(markup):
+            return
         self.sent, self.shown, self.sent_at = blocks, length, time.monotonic()
-        await self.send(frame)
+        await self.send(protocol.html(self.reply, upto, markup, keep=keep))

@@ -25,11 +25,14 @@ export function placeTail(rendered, tail, renderedText) {
   if (block.tagName === "CODE" || block.tagName === "PRE") {
     const rest = tail.textContent;
     const fence = CLOSING_FENCE.exec(rest);
-    // The block's last lines go in it; from its closing fence on, the tail stays below it.
-    const inside = fence ? document.createTextNode(rest.slice(0, fence.index)) : tail;
-    if (fence) tail.textContent = rest.slice(fence.index + fence[0].length).replace(/^\n/, "");
+    let inside = tail;
+    if (fence) {
+      // The block's last lines go in it; from its closing fence on, the tail stays below it.
+      inside = document.createTextNode(rest.slice(0, fence.index));
+      added.push(inside);
+      tail.textContent = rest.slice(fence.index + fence[0].length).replace(/^\n/, "");
+    }
     block.append(inside);
-    if (fence) added.push(inside);
     if (!renderedText.endsWith("\n")) {
       // The highlighter ends every code line with a newline, the line still being written
       // too: the text goes on on that line, so the newline is not there yet.
