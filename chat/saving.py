@@ -17,17 +17,21 @@ from django.db import DatabaseError, transaction
 
 from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Turn
+from chat.rendering.fair_queue import Shares
 from chat.turn_renderings import final_rendering
 
 logger = logging.getLogger(__name__)
 
 
-async def end_turn(reply_id: str, ending: Ending, rendered: str | None = None) -> None:
-    """Record how a reply ended, as its `Ending` says, and its final rendering; one that cannot
-    be saved is marked failed (with the text saved before), never left looking as if it still
-    streamed."""
-    if rendered is None:
-        rendered = await final_rendering(reply_id, ending.text)
+async def end_turn(reply_id: str, ending: Ending, shares: Shares = ()) -> None:
+    """Record how a reply ended, as its `Ending` says, and its final rendering (made in its
+    turn as `shares`'s); one that cannot be saved is marked failed (with the text saved
+    before), never left looking as if it still streamed."""
+    await _end_turn(reply_id, ending, await final_rendering(reply_id, ending.text, shares))
+
+
+async def _end_turn(reply_id: str, ending: Ending, rendered: str | None) -> None:
+    """`end_turn` with its rendering made (None: it could not be, and is made when shown)."""
     try:
         fields = Turn.fields_of(ending)
         await Turn.objects.filter(reply_id=reply_id).aupdate(**fields, rendered=rendered)
@@ -62,10 +66,10 @@ async def ending_of(turn: Turn) -> Ending:
     return ending
 
 
-async def save_ending(reply_id: str, ending: Ending) -> None:
+async def save_ending(reply_id: str, ending: Ending, shares: Shares = ()) -> None:
     """`end_turn`, with the ends of other replies that come meanwhile, in one transaction."""
     # Rendered before the end is queued: a rendering in its process does not hold up the others.
-    rendered = await final_rendering(reply_id, ending.text)
+    rendered = await final_rendering(reply_id, ending.text, shares)
     loop = asyncio.get_running_loop()
     global _endings
     _endings = {k: v for k, v in _endings.items() if not k.is_closed()}
@@ -98,7 +102,7 @@ class _Endings:
             except DatabaseError:
                 # One the database refuses: each alone, so that the others are saved as they are.
                 for reply_id, (ending, rendered) in endings.items():
-                    await end_turn(reply_id, ending, rendered)
+                    await _end_turn(reply_id, ending, rendered)
             except Exception:
                 logger.exception("the ends of replies %s could not be saved", list(endings))
             finally:

@@ -10,16 +10,19 @@ import logging
 
 from chat.models import Turn
 from chat.rendering import render_markdown
+from chat.rendering.fair_queue import Shares
 from chat.rendering.live import rendering_of
 
 logger = logging.getLogger(__name__)
 
 
-async def final_rendering(reply_id: str, text: str) -> str | None:
+async def final_rendering(reply_id: str, text: str, shares: Shares = ()) -> str | None:
     """The whole answer's rendering, made once for the reply (its followers' last `html` frame
-    is the same); None if it could not be made, to be made when the turn is first shown."""
+    is the same), in its turn as `shares`'s; None if it could not be made, to be made when the
+    turn is first shown."""
     try:
-        blocks = await rendering_of(reply_id).final(len(text), lambda begins: text[begins:])
+        live = rendering_of(reply_id, shares)
+        blocks = await live.final(len(text), lambda begins: text[begins:])
     except Exception:
         logger.exception("the answer of reply %s could not be rendered", reply_id)
         return None

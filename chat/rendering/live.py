@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from chat.rendering import budget, offloop
 from chat.rendering.blocks import render_region
+from chat.rendering.fair_queue import Shares
 
 GROWTH = 0.5
 PAUSE_SPACING = 10
@@ -48,7 +49,9 @@ class Snapshot:
 
 
 class LiveRendering:
-    def __init__(self) -> None:
+    def __init__(self, shares: Shares = ()) -> None:
+        # Whose answer this is: its renderings take their turns as that visitor's.
+        self.shares = shares
         self.settled: list[str] = []
         # Where the region not yet settled begins in the text.
         self.begins = 0
@@ -91,11 +94,15 @@ class LiveRendering:
         if length > limit:
             # From now on the answer is one preformatted block, rendered again as it doubles.
             self.begins = 0
-            tail = await offloop.run(budget.too_long, text_from(0), limit)
+            tail = await offloop.run(budget.too_long, text_from(0), limit, shares=self.shares)
             self.latest = Snapshot(upto, length, self.settled, 0, tail)
             return
         region = await offloop.run(
-            render_region, text_from(self.begins), final=False, block_chars=budget.block_chars()
+            render_region,
+            text_from(self.begins),
+            final=False,
+            block_chars=budget.block_chars(),
+            shares=self.shares,
         )
         self.settled += region.blocks[: region.settled]
         self.begins += region.settled_chars
@@ -107,7 +114,11 @@ class LiveRendering:
         async with self._turn:
             if self._final is None or self._final[0] != length:
                 blocks = await offloop.run(
-                    budget.whole, text_from(0), budget.max_chars(), budget.block_chars()
+                    budget.whole,
+                    text_from(0),
+                    budget.max_chars(),
+                    budget.block_chars(),
+                    shares=self.shares,
                 )
                 self._final = (length, blocks)
                 # Followers still streaming keep the snapshots they hold; nobody needs more.
@@ -118,9 +129,10 @@ class LiveRendering:
 _kept: OrderedDict[str, LiveRendering] = OrderedDict()
 
 
-def rendering_of(reply: str) -> LiveRendering:
-    """The reply's shared rendering in this process, made on first use."""
-    rendering = _kept.pop(reply, None) or LiveRendering()
+def rendering_of(reply: str, shares: Shares = ()) -> LiveRendering:
+    """The reply's shared rendering in this process, made on first use, as `shares`'s."""
+    rendering = _kept.pop(reply, None) or LiveRendering(shares)
+    rendering.shares = rendering.shares or shares
     _kept[reply] = rendering
     chars = sum(kept.chars for kept in _kept.values())
     while len(_kept) > 1 and (len(_kept) > KEEP_REPLIES or chars > KEEP_CHARS):

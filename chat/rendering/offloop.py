@@ -7,6 +7,7 @@ hostile answer of `![` runs rendered (0.8 s), a task sleeping 1 ms at a time wok
 the median with a thread (and ran 370 times in 2.4 s), 0.1 ms late with the process (2,100
 times). It is started on first use and stopped with the server (`chat.replies.lifecycle`);
 short texts render in place, where handing them over would cost more than rendering them.
+Long ones take turns (`fair_queue`): whoever has had the least rendering lately goes first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 
+from chat.rendering.fair_queue import Shares, fair_queue_here
+
 # Rendering this much takes well under a millisecond, even for hostile text.
 INLINE_CHARS = 512
 
@@ -29,14 +32,21 @@ T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
 
 
-async def run(render: Callable[..., T], text: str, *args: Any, **kwargs: Any) -> T:
-    """`render(text, *args, **kwargs)`, off the event loop unless `text` is short.
+async def run(
+    render: Callable[..., T], text: str, *args: Any, shares: Shares = (), **kwargs: Any
+) -> T:
+    """`render(text, *args, **kwargs)`, off the event loop unless `text` is short, in its turn
+    among the renderings of every visitor (`shares` says whose it is).
 
     `render` must be a module-level function of `chat.rendering`: the process imports it.
     """
     call = functools.partial(render, text, *args, **kwargs)
     if len(text) <= INLINE_CHARS:
         return call()
+    return await fair_queue_here().run(shares, functools.partial(_off_loop, call))
+
+
+async def _off_loop(call: Callable[[], T]) -> T:
     if not settings.STREAMDEMO_RENDER_PROCESS:
         return await asyncio.to_thread(call)
     try:

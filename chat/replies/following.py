@@ -18,6 +18,7 @@ from typing import Any
 from chat import protocol
 from chat.endings import Ending
 from chat.models import Turn
+from chat.replies.admission import running_groups
 from chat.replies.html_frames import HtmlFrames, Send
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 from chat.turn_renderings import saved_rendering
@@ -66,16 +67,11 @@ class Follower:
     async def run(self) -> None:
         log, reply = self.log, self.reply
         await log.join(reply)
-        changes = self.render == "changes"
-        renderer = (
-            HtmlFrames(reply, self._send, changes=changes, after=self.after)
-            if self.render
-            else None
-        )
+        renderer: HtmlFrames | None = None
         renderings: asyncio.Task[None] | None = None
         try:
             # A renderer needs the text before `after` too, so it reads the log from the start.
-            batches = log.batches(reply, -1 if renderer else self.after)
+            batches = log.batches(reply, -1 if self.render else self.after)
             async with aclosing(batches):
                 # The start waits for the reply's first entry: by then the log knows which of
                 # several candidate backends is answering.
@@ -83,7 +79,16 @@ class Follower:
                 info = await log.info(reply)
                 if info is not None:
                     await self._send(start_frame(info))
-                if renderer is not None:
+                if self.render:
+                    # The answer's renderings take their turns as its asker's (`fair_queue`).
+                    shares = running_groups(info.session, info.address) if info else ()
+                    renderer = HtmlFrames(
+                        reply,
+                        self._send,
+                        changes=self.render == "changes",
+                        after=self.after,
+                        shares=shares,
+                    )
                     # Renderings run in a task of this follower's own: pieces go on while a
                     # long answer renders, and text that came just before the upstream paused
                     # is rendered during the pause.

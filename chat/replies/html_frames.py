@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from chat import protocol
+from chat.rendering.fair_queue import Shares
 from chat.rendering.live import rendering_of
 from chat.replies.log import Delta
 
@@ -34,7 +35,15 @@ WHOLE_GROWTH = 0.25
 
 
 class HtmlFrames:
-    def __init__(self, reply: str, send: Send, *, changes: bool = False, after: int = -1) -> None:
+    def __init__(
+        self,
+        reply: str,
+        send: Send,
+        *,
+        changes: bool = False,
+        after: int = -1,
+        shares: Shares = (),
+    ) -> None:
         self.reply = reply
         # The client has the pieces up to `after` already, in frames whose ends this socket never
         # saw; those after it, the follower adds as the frames it sends.
@@ -42,7 +51,7 @@ class HtmlFrames:
         self.seqs: list[int] = []  # the seq of each part
         self.send = send
         self.changes = changes
-        self.live = rendering_of(reply)
+        self.live = rendering_of(reply, shares)
         self.parts: list[str] = []
         self.ends: list[int] = []  # the text's length after each part
         self.last_seq = -1  # thinking pieces share the sequence but are not rendered

@@ -37,8 +37,10 @@ class ReplyInfo:
     # and how long after it the first piece of the answer came.
     asked_at: float = 0.0
     first_token_ms: int | None = None
-    # The socket that asked, so that it is not told of its own reply as of another tab's.
+    # The socket that asked, so that it is not told of its own reply as of another tab's,
+    # and the address it asked from, whose share of the server the reply's rendering takes.
     origin: str = ""
+    address: str | None = None
 
     def began(self, provider: str | None, first_token_ms: int | None) -> ReplyInfo:
         return replace(self, provider=provider, first_token_ms=first_token_ms)

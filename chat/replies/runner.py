@@ -18,6 +18,7 @@ from django.conf import settings
 from chat.endings import RESTARTED, STOPPED, Ending, interrupted
 from chat.protocol import Ask, Refusal
 from chat.replies import admission, turns
+from chat.replies.admission import running_groups
 from chat.replies.announcements import Announcements
 from chat.replies.checkpoints import Checkpoints
 from chat.replies.log import ReplyInfo, ReplyLog
@@ -78,6 +79,7 @@ class Replies:
             replaces=begun.replaces,
             asked_at=asked_at,
             origin=origin,
+            address=address,
         )
         await admission.open_log(self.log, claimed, info)
         stored = storing.store(ask, session, reply, backend)
@@ -196,4 +198,5 @@ class Replies:
                 try:
                     await self.log.close(reply, ending)
                 finally:
-                    await turns.end(stored, reply, ending)
+                    shares = running_groups(info.session, info.address)
+                    await turns.end(stored, reply, ending, shares)

@@ -21,6 +21,7 @@ from chat import conversations, saving
 from chat.conversations import Begun
 from chat.endings import Ending
 from chat.protocol import Ask
+from chat.rendering.fair_queue import Shares
 from chat.replies import admission
 from chat.upstream.backends import Backend
 
@@ -70,10 +71,13 @@ def check(stored: asyncio.Future[None]) -> None:
         raise NotStored from stored.exception()
 
 
-async def end(stored: asyncio.Future[None], reply: str, ending: Ending) -> None:
-    """Save how the reply ended, once its turn is stored; nothing if it could not be. A cancel
-    that comes meanwhile (the server stopping) waits for the save, then goes on."""
-    saving = asyncio.ensure_future(_end(stored, reply, ending))
+async def end(
+    stored: asyncio.Future[None], reply: str, ending: Ending, shares: Shares = ()
+) -> None:
+    """Save how the reply ended, and its rendering (made in its turn as `shares`'s), once its
+    turn is stored; nothing if it could not be. A cancel that comes meanwhile (the server
+    stopping) waits for the save, then goes on."""
+    saving = asyncio.ensure_future(_end(stored, reply, ending, shares))
     try:
         await asyncio.shield(saving)
     except asyncio.CancelledError:
@@ -81,10 +85,10 @@ async def end(stored: asyncio.Future[None], reply: str, ending: Ending) -> None:
         raise
 
 
-async def _end(stored: asyncio.Future[None], reply: str, ending: Ending) -> None:
+async def _end(stored: asyncio.Future[None], reply: str, ending: Ending, shares: Shares) -> None:
     await asyncio.wait({stored})
     if stored.exception() is None:
-        await saving.save_ending(reply, ending)
+        await saving.save_ending(reply, ending, shares)
 
 
 def _store(
