@@ -12,7 +12,10 @@ that acknowledges frames it never reads gains nothing by it.
 
 Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait: the
 socket reads no more messages until they are sent, the acks among them. They are sent at once,
-unless the client is already `overrun`: twice the window behind, when the socket is closed.
+unless the client is already `overrun`, when the socket is closed: twice the window behind in
+its acks, or a window's worth sent while the connection held too much unsent (a client that
+acknowledges what it never reads, and sends frames that must be answered, would otherwise
+have them pile up in daphne without end).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class Window:
         self.sent = 0  # frames sent on the socket
         self.acked = 0  # of them, how many the client says it has received
         self.unacked = 0  # bytes of the frames sent beyond the last one acknowledged
+        self.held = 0  # bytes sent while the connection held too much unsent already
         self._sizes: deque[int] = deque()
         self._opened = asyncio.Event()
         self.pressure = TransportPressure(self._reopened)
@@ -39,6 +43,8 @@ class Window:
         return self.unacked >= self.size or self.pressure.paused
 
     def _reopened(self) -> None:
+        if not self.pressure.paused:
+            self.held = 0
         if not self.full:
             self._opened.set()
 
@@ -46,13 +52,15 @@ class Window:
     def overrun(self) -> bool:
         """Whether the client has left so much unread that the socket should be closed rather
         than be sent more."""
-        return self.unacked > 2 * self.size
+        return self.unacked > 2 * self.size or self.held > self.size
 
     def sending(self, size: int) -> None:
         """Count a frame of `size` bytes as sent."""
         self.sent += 1
         self.unacked += size
         self._sizes.append(size)
+        if self.pressure.paused:
+            self.held += size
 
     def ack(self, frames: int) -> None:
         """The client has received `frames` frames of this socket: what lay beyond is read."""

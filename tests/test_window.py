@@ -68,6 +68,21 @@ async def test_a_connection_that_holds_too_much_unsent_closes_the_window_whateve
     assert transport.producer is channel
 
 
+async def test_a_window_sent_while_the_connection_holds_too_much_unsent_is_overrun():
+    window, channel = Window(100), Channel()
+    transport = Transport(channel)
+    protocol = type("Protocol", (), {"transport": transport})()
+    window.pressure.attach(functools.partial(print, protocol))
+    transport.overflow()
+
+    for _ in range(3):
+        window.sending(40)
+        window.ack(window.sent)  # what a client that acknowledges frames it never read says
+    assert window.overrun
+    transport.drain()
+    assert not window.overrun  # all of it has gone out: the client was reading after all
+
+
 def test_a_client_twice_the_window_behind_is_overrun():
     window = Window(100)
     window.sending(200)
