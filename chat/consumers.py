@@ -21,6 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import conversations, protocol, saving
+from chat.inbound import Inbound
 from chat.limits import get_limits, visitor_of
 from chat.protocol import Refusal
 from chat.replies import get_replies
@@ -42,25 +43,50 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # channels_redis, a channel would hold a blocking Redis read per socket and delay its close.
     channel_layer_alias = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.admitted = False
+        self.connected = self.let_go = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # What the client sends is taken in as fast as it is handled, within the visitor's share.
+        self.inbound = Inbound(receive)
+        try:
+            await super().__call__(scope, self.inbound, send)
+        finally:
+            # daphne cancels a consumer still busy 10 s after its client went (one that sent
+            # a long queue of frames before it went, say), and `disconnect` then never runs:
+            # what it lets go is let go here whatever happened.
+            await self._let_go()
+
     async def connect(self) -> None:
         self.origin = uuid.uuid4().hex
         # The reply this socket asked last: it may ask again once that one has ended.
         self.asked: str | None = None
         self.gone = False
-        self.admitted = False
         self.tidying: asyncio.Future[None] | None = None
         self.window = Window(int(settings.STREAMDEMO_SOCKET_WINDOW_BYTES))
         self.visitor = visitor = await visitor_of(self.scope)
         self.replies = SocketReplies(self.origin, visitor.session, self.window, self.send_frame)
+        self.connected = True
         self.admitted = await get_limits().admit(self.visitor, self.origin)
         await self.accept()
         self.window.pressure.attach(self.base_send)
+        self.inbound.pressure, self.inbound.visitor = self.window.pressure, visitor
         if not self.admitted:
             # Accepted first, so that the client hears why: this visitor has too many sockets.
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def disconnect(self, code: int) -> None:
+        await self._let_go()
+
+    async def _let_go(self) -> None:
+        """Stop counting the socket, following replies and sending; done once."""
         self.gone = True
+        if self.let_go or not self.connected:
+            return
+        self.let_go = True
+        self.inbound.close()
         self.window.pressure.detach()
         # Released first: whatever happens to the rest, the socket no longer counts.
         if self.admitted:
@@ -78,6 +104,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.window.pressure.lost:
+            # The client has gone: what it sent before going, nobody would hear answered.
+            return
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
             return
@@ -164,6 +193,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         session = self.visitor.session
         if session is None:
             raise Refusal("not_found", "There is no such conversation.")
+        # A catch-up costs what a resume does, and counts as one.
+        if not await get_limits().allow("resume", self.visitor):
+            raise Refusal("rate_limited", "Too many resumes at once: wait a moment.")
         self.replies.render = watch.render
         try:
             turns = await conversations.turns_after(session, watch.conversation, watch.after)

@@ -7,6 +7,9 @@ transport tells its producer to pause once more than its buffer (64 KiB) waits t
 and to resume once that has drained. The producer there is daphne's HTTP channel: this stands
 in front of it, passing every call on, and so learns of them too. Under another server (or a
 test's communicator) there is no such transport, and the window's acks alone pace the socket.
+
+The other way, the transport can be told to stop reading what the client sends, and to go on
+(`hold_reading`): the client's own TCP window then fills, and it waits (see `chat.inbound`).
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ class TransportPressure:
 
     def __init__(self, on_resume: Callable[[], None]) -> None:
         self.paused = False
+        # The connection is lost: nothing sent will arrive, and nothing more will come.
+        self.lost = False
         self._on_resume = on_resume
         self._transport: Any = None
         self._inner: Any = None
+        self.reading_held = False
 
     def attach(self, send: Any) -> bool:
         """Stand in front of the producer of the transport behind daphne's `send`; False when
@@ -42,7 +48,18 @@ class TransportPressure:
         self.paused = bool(transport.producerPaused)
         return True
 
+    def hold_reading(self, held: bool) -> None:
+        """Stop reading what the client sends (True), or go on (False)."""
+        if self._transport is None or held == self.reading_held:
+            return
+        self.reading_held = held
+        if held:
+            self._transport.pauseProducing()
+        else:
+            self._transport.resumeProducing()
+
     def detach(self) -> None:
+        self.hold_reading(False)
         transport, self._transport = self._transport, None
         if transport is not None and transport.producer is self:
             transport.producer = self._inner
@@ -68,4 +85,5 @@ class TransportPressure:
         # The connection is gone: whatever waits to send may go on (and is dropped).
         if self._inner is not None:
             self._inner.stopProducing()
+        self.lost = True
         self._resumed()

@@ -194,6 +194,11 @@ STREAMDEMO_RENDER_PROCESS = env.bool("STREAMDEMO_RENDER_PROCESS", default=True)
 # session, across its sockets and workers; an address may do STREAMDEMO_PER_ADDRESS times as
 # much. A person asking as fast as answers come never meets the ask limit; a flood does.
 STREAMDEMO_MAX_FRAME_BYTES = env.int("STREAMDEMO_MAX_FRAME_BYTES", default=64 * 1024)
+# How fast a session's sockets are read, on average, in messages and in bytes (chat/inbound.py).
+STREAMDEMO_MESSAGES_PER_SECOND = env.float("STREAMDEMO_MESSAGES_PER_SECOND", default=50)
+STREAMDEMO_MESSAGE_BYTES_PER_SECOND = env.int(
+    "STREAMDEMO_MESSAGE_BYTES_PER_SECOND", default=256 * 1024
+)
 STREAMDEMO_ASK_BURST = env.int("STREAMDEMO_ASK_BURST", default=20)
 STREAMDEMO_ASKS_PER_MINUTE = env.float("STREAMDEMO_ASKS_PER_MINUTE", default=30)
 STREAMDEMO_RESUME_BURST = env.int("STREAMDEMO_RESUME_BURST", default=30)

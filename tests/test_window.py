@@ -124,6 +124,7 @@ def server(upstream_server, tmp_path):
         # One visitor holds every socket here: its share is not what this test is about.
         STREAMDEMO_SESSION_SOCKETS="100",
         STREAMDEMO_RESUME_BURST="100",
+        STREAMDEMO_MESSAGES_PER_SECOND="100000",
         # The window bounds what a socket holds however long an answer is; the 2 MB answer
         # here is four times what the server lets one grow to by default.
         STREAMDEMO_MAX_ANSWER_BYTES=str(3 * 1024 * 1024),

@@ -6,14 +6,17 @@ still unless a test moves it, so no allowance refills behind a test's back. In t
 the same tests count in Redis.
 """
 
+import asyncio
 import json
 import os
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from chat.limits import get_limits
 from tests.support.daphne import Daphne, migrate
+from tests.support.unread import Unread
 from tests.support.upstream import Script
 from tests.support.websocket import connect, new_session, receive, receive_reply, text_of
 
@@ -190,6 +193,37 @@ async def test_an_address_holds_at_most_its_share_of_sockets_with_or_without_ses
         await socket.disconnect()
 
 
+async def test_a_socket_whose_consumer_the_server_cancels_no_longer_counts(upstream, settings):
+    settings.STREAMDEMO_SESSION_SOCKETS = 1
+    session = await new_session()
+    killed = await connect(session, client=ATTACKER)
+
+    # What daphne does to a consumer still busy ten seconds after its client went.
+    killed.future.cancel()
+    await asyncio.gather(killed.future, return_exceptions=True)
+    replacement = await connect(session, client=ATTACKER)
+
+    assert (await ask(replacement))[-1]["type"] == "done"
+    await replacement.disconnect()
+
+
+async def test_a_flood_of_watches_stops_at_the_resume_burst(upstream, clock):
+    session = await new_session()
+    socket = await connect(session, client=ATTACKER)
+    conversation = (await ask(socket))[0]["conversation"]
+    codes = []
+    for _ in range(32):
+        await socket.send_json_to({"type": "watch", "conversation": conversation})
+        frame = await receive(socket)
+        while frame["type"] not in ("watching", "error"):
+            frame = await receive(socket)
+        codes.append(frame.get("code"))
+
+    assert codes == [None] * 30 + ["rate_limited"] * 2
+    await assert_others_are_served()
+    await socket.disconnect()
+
+
 async def test_a_flood_of_resumes_stops_at_the_burst_and_says_which_was_refused(upstream, clock):
     socket = await connect(client=ATTACKER)
     codes = []
@@ -323,3 +357,28 @@ async def test_whatever_an_attacker_tries_another_visitor_is_served(proxied_serv
     finally:
         await attacker.browser.close()
         await bystander.browser.close()
+
+
+async def test_sockets_that_vanish_behind_a_queue_of_frames_stop_counting(proxied_server, upstream):
+    attacker = Client(proxied_server, ATTACKER)
+    try:
+        await attacker.visit()
+        tab = await attacker.socket()
+        await tab.send_json({"type": "ask", "question": "q", "render": False})
+        conversation = (await tab.receive_json(timeout=10))["conversation"]
+        await tab.close()
+        session = attacker.browser.cookie_jar.filter_cookies(URL(proxied_server.url))["sessionid"]
+        session = session.value
+        held = [await Unread.open(proxied_server.port, session) for _ in range(2)]
+        watch = {"type": "watch", "conversation": conversation, "render": False}
+        for socket in held:
+            # Each would cost the server a look in the database, one after the other.
+            for _ in range(1500):
+                await socket.send_json(watch)
+            socket.reset()
+
+        # Let in again once the server has let them go: they must not count for good.
+        tab = await attacker.reconnected()
+        await tab.close()
+    finally:
+        await attacker.browser.close()

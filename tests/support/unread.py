@@ -19,8 +19,9 @@ from typing import Any
 class Unread:
     """One websocket to `/ws/chat/` of a server on 127.0.0.1, opened with the session's cookie."""
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, raw: socket.socket) -> None:
         self._writer = writer
+        self._raw = raw
 
     @classmethod
     async def open(cls, port: int, session: str) -> Unread:
@@ -42,7 +43,7 @@ class Unread:
         )
         answer = await reader.readuntil(b"\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 101"), answer
-        return cls(writer)
+        return cls(writer, raw)
 
     async def send_json(self, frame: dict[str, Any]) -> None:
         payload = json.dumps(frame).encode()
@@ -54,4 +55,9 @@ class Unread:
         await self._writer.drain()
 
     def close(self) -> None:
+        self._writer.close()
+
+    def reset(self) -> None:
+        """Vanish as a killed client does: the connection reset, nothing said first."""
+        self._raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._writer.close()
