@@ -1,10 +1,13 @@
 """The floor: the least a websocket relay can do, with aiohttp on both sides.
 
     python -m bench.floor_relay --port 9200 --upstream http://127.0.0.1:9100/v1
+    python -m bench.floor_relay --port 9201 --upstream http://127.0.0.1:9100/v1 --reader g4f
 
 It speaks the app's protocol (`ask` in; `start`, `delta`, `done` or `error` out) and forwards
 each upstream SSE chunk as one `delta` frame, with no framework, no client library and no
 connection cap between it and the upstream. Whatever the app costs beyond this is overhead.
+With `--reader g4f` it reads the upstream through g4f's `AsyncClient` instead (`floor-g4f`):
+what that adds is g4f's.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import uuid
 import aiohttp
 from aiohttp import web
 
+from bench.readers import READERS, aiohttp_pieces, g4f_pieces
 
-def build_app(upstream: str) -> web.Application:
+
+def build_app(upstream: str, reader: str = "aiohttp") -> web.Application:
     app = web.Application()
     app["upstream"] = upstream.rstrip("/")
+    app["reader"] = reader
     app.router.add_get("/ws/chat/", _websocket)
     app.cleanup_ctx.append(_client_session)
     return app
@@ -55,24 +61,17 @@ async def _relay(app: web.Application, socket: web.WebSocketResponse, ask: dict)
     reply = uuid.uuid4().hex
     model = ask.get("model") or "gpt-4"
     await socket.send_str(json.dumps({"type": "start", "reply": reply, "model": model}))
-    body = {
-        "model": model,
-        "stream": True,
-        "messages": [{"role": "user", "content": ask["question"]}],
-    }
     seq = 0
+    if app["reader"] == "g4f":
+        pieces = g4f_pieces(app["upstream"], ask["question"])
+    else:
+        pieces = aiohttp_pieces(app["session"], app["upstream"], ask["question"])
     try:
-        async with app["session"].post(f"{app['upstream']}/chat/completions", json=body) as answer:
-            answer.raise_for_status()
-            async for line in answer.content:
-                if not line.startswith(b"data: ") or line.startswith(b"data: [DONE]"):
-                    continue
-                content = json.loads(line[6:])["choices"][0]["delta"].get("content")
-                if content:
-                    frame = {"type": "delta", "reply": reply, "seq": seq, "content": content}
-                    await socket.send_str(json.dumps(frame))
-                    seq += 1
-    except (aiohttp.ClientError, ValueError, KeyError, IndexError) as error:
+        async for content in pieces:
+            frame = {"type": "delta", "reply": reply, "seq": seq, "content": content}
+            await socket.send_str(json.dumps(frame))
+            seq += 1
+    except Exception as error:  # noqa: BLE001 - the client is told, whatever it was
         with contextlib.suppress(ConnectionError):
             await socket.send_str(
                 json.dumps(
@@ -88,9 +87,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9200)
     parser.add_argument("--upstream", required=True, help="base URL, e.g. http://127.0.0.1:9100/v1")
+    parser.add_argument("--reader", choices=READERS, default="aiohttp")
     args = parser.parse_args()
     web.run_app(
-        build_app(args.upstream),
+        build_app(args.upstream, args.reader),
         host=args.host,
         port=args.port,
         access_log=None,

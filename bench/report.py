@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import table, targets
+from bench import layers, table, targets
 
 
 def report_markdown(report: dict[str, Any]) -> str:
@@ -44,6 +44,11 @@ def report_markdown(report: dict[str, Any]) -> str:
         'the page asks (`render: "changes"`: html frames with the blocks that changed).',
         "",
         targets.markdown(targets.target_rows(runs)),
+    ]
+    costs = layers.markdown(runs)
+    if costs:
+        lines += ["", "## What g4f's client and daphne cost, and what the app adds", "", costs]
+    lines += [
         "",
         "## Every system",
         "",

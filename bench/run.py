@@ -38,11 +38,14 @@ from bench.scenarios import RESULTS, SCENARIOS, WARM_UP
 from bench.streams import Scenario
 from bench.systems import ROOT, Running, System, all_systems, upstream_command
 
-KNOWN_SYSTEMS = ("upstream", "floor", "app", "app-page", "g4f-api")
+FLOORS = ("floor-g4f", "floor-daphne", "floor-g4f-daphne")
+KNOWN_SYSTEMS = ("upstream", "floor", *FLOORS, "app", "app-page", "g4f-api")
 # `g4f api` takes longer than all the others together (it falls far behind): asked for by name.
-DEFAULT_SYSTEMS = ("upstream", "floor", "app", "app-page")
-# The app right after the floor, so the pairs the targets compare are measured closest in time.
-MEASURE_ORDER = ("floor", "app", "app-page", "g4f-api", "upstream")
+DEFAULT_SYSTEMS = ("upstream", "floor", *FLOORS, "app", "app-page")
+# The app right after the floor, so the pairs the targets compare are measured closest in time;
+# then the floors that say what g4f's client and daphne cost on their own.
+MEASURE_ORDER = ("floor", "app", "app-page", "floor-g4f-daphne", "floor-g4f", "floor-daphne")
+MEASURE_ORDER += ("g4f-api", "upstream")
 PROFILED = ("app", "app-page")
 
 

@@ -7,6 +7,10 @@
 4. `app-page`: the same, asked as the page asks (its default: `html` frames too).
 5. `g4f-api`: g4f's own OpenAI-compatible server (`g4f api`), read over SSE; not in the
    default run, where it would take longer than all the others together.
+6. `floor-g4f`, `floor-daphne`, `floor-g4f-daphne`: the floor reading the upstream through
+   g4f's `AsyncClient`, served by daphne, or both (`floor_relay --reader g4f`,
+   `daphne_floor`): what each of the two costs on its own, and the least the app, which
+   relays `AsyncClient` under daphne, could cost.
 """
 
 from __future__ import annotations
@@ -100,10 +104,39 @@ def all_systems(
             # g4f's API turns a URL given as the provider into an OpenAI-compatible provider.
             body={"provider": upstream_url},
         ),
+        "floor-g4f": System(
+            "floor-g4f",
+            "ws",
+            base_port + 5,
+            (
+                sys.executable,
+                *("-m", "bench.floor_relay", "--reader", "g4f"),
+                *("--port", str(base_port + 5), "--upstream", upstream_url),
+            ),
+            env=g4f_env,
+        ),
+        "floor-daphne": _daphne_floor(
+            "floor-daphne", base_port + 6, upstream_url, "aiohttp", g4f_env
+        ),
+        "floor-g4f-daphne": _daphne_floor(
+            "floor-g4f-daphne", base_port + 7, upstream_url, "g4f", g4f_env
+        ),
         "app": _app("app", base_port + 3, app_env("app"), {"render": False}),
         # As the page asks: html frames on, each carrying only the blocks that changed.
         "app-page": _app("app-page", base_port + 4, app_env("app-page"), {"render": "changes"}),
     }
+
+
+def _daphne_floor(
+    name: str, port: int, upstream_url: str, reader: str, g4f_env: dict[str, str]
+) -> System:
+    return System(
+        name,
+        "ws",
+        port,
+        (str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "bench.daphne_floor:application"),
+        env={**g4f_env, "FLOOR_UPSTREAM": upstream_url, "FLOOR_READER": reader},
+    )
 
 
 def _app(name: str, port: int, env: dict[str, str], body: dict[str, Any]) -> System:

@@ -27,7 +27,16 @@ METRICS = (
 # Counts summed over the repetitions rather than their median.
 SUMMED = ("failed", "incomplete", "ignored_errors")
 FLOOR = "floor"
-DISPLAY_ORDER = ("upstream", "floor", "app", "app-page", "g4f-api")
+DISPLAY_ORDER = (
+    "upstream",
+    "floor",
+    "floor-g4f",
+    "floor-daphne",
+    "floor-g4f-daphne",
+    "app",
+    "app-page",
+    "g4f-api",
+)
 RATIOS = (
     "latency_p50_ms",
     "latency_p99_ms",
