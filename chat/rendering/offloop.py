@@ -5,7 +5,8 @@ of its time, and the event loop, which serves every other socket, then gets a tu
 few milliseconds. A separate process renders without taking the loop's time: while the 59 KB
 hostile answer of `![` runs rendered (0.8 s), a task sleeping 1 ms at a time woke 5 ms late at
 the median with a thread (and ran 370 times in 2.4 s), 0.1 ms late with the process (2,100
-times). It is started on first use and stopped with the server (`chat.replies.lifecycle`);
+times). It is started on first use and stopped with the server (`chat.replies.lifecycle`), and
+spoken to from the event loop itself (`worker`);
 short texts render in place, where handing them over would cost more than rendering them.
 Long ones take turns (`fair_queue`): whoever has had the least rendering lately goes first.
 """
@@ -15,21 +16,19 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 
 from chat.rendering.fair_queue import Shares, fair_queue_here
+from chat.rendering.worker import Worker, WorkerGone
 
 # Rendering this much takes well under a millisecond, even for hostile text.
 INLINE_CHARS = 512
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
 T = TypeVar("T")
-_pool: ProcessPoolExecutor | None = None
+# The rendering process of each event loop (a test run may go through several).
+_workers: dict[asyncio.AbstractEventLoop, Worker] = {}
 
 
 async def run(
@@ -50,29 +49,28 @@ async def _off_loop(call: Callable[[], T]) -> T:
     if not settings.STREAMDEMO_RENDER_PROCESS:
         return await asyncio.to_thread(call)
     try:
-        return await asyncio.get_running_loop().run_in_executor(_process(), call)
-    except BrokenExecutor:
+        return await _worker().call(call)
+    except WorkerGone:
         # The process died (killed, out of memory): the next rendering starts another.
-        shutdown()
         return await asyncio.to_thread(call)
 
 
-def _process() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        # Imported when first needed, not at start-up, which the autoreloader waits on.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+def _worker() -> Worker:
+    loop = asyncio.get_running_loop()
+    if loop not in _workers:
+        for other in [other for other in _workers if other.is_closed()]:
+            _workers.pop(other).stop()
+        _workers[loop] = Worker()
+    return _workers[loop]
 
-        # Spawned, not forked: the server has threads (the database's, daphne's) a fork would
-        # copy mid-work.
-        _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    return _pool
+
+def running() -> bool:
+    """Whether a rendering process runs for this event loop."""
+    worker = _workers.get(asyncio.get_running_loop())
+    return worker is not None and worker.running
 
 
 def shutdown() -> None:
-    """Stop the rendering process, if one runs; a later rendering starts another."""
-    global _pool
-    pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    """Stop the rendering processes, if any run; a later rendering starts another."""
+    while _workers:
+        _workers.popitem()[1].stop()

@@ -10,13 +10,13 @@ async def test_a_long_text_renders_in_another_process_the_same_as_here(settings)
     settings.STREAMDEMO_RENDER_PROCESS = True
     try:
         there = await offloop.run(render_region, LONG, final=True, block_chars=10**6)
-        pool = offloop._pool
+        started = offloop.running()
     finally:
         offloop.shutdown()
 
-    assert pool is not None
+    assert started
     assert there == render_region(LONG, final=True, block_chars=10**6)
-    assert offloop._pool is None
+    assert not offloop.running()
 
 
 async def test_a_short_text_renders_in_place_without_starting_a_process(settings):
@@ -25,7 +25,7 @@ async def test_a_short_text_renders_in_place_without_starting_a_process(settings
     here = await offloop.run(render_region, "*short*", final=True, block_chars=10**6)
 
     assert here.blocks == ("<p><em>short</em></p>\n",)
-    assert offloop._pool is None
+    assert not offloop.running()
 
 
 async def test_without_a_process_a_long_text_renders_in_a_thread(settings):
@@ -34,4 +34,4 @@ async def test_without_a_process_a_long_text_renders_in_a_thread(settings):
     there = await offloop.run(render_region, LONG, final=True, block_chars=10**6)
 
     assert there == render_region(LONG, final=True, block_chars=10**6)
-    assert offloop._pool is None
+    assert not offloop.running()
