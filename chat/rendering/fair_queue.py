@@ -30,8 +30,10 @@ T = TypeVar("T")
 Shares = Sequence[tuple[str, float]]
 
 HALF_LIFE = 60.0
-# What a key has had, once below this many seconds, is forgotten.
+# What a key has had, once below this many seconds, is forgotten (when the scores are rebased,
+# every REBASE / log 2 half-lives: about every 6 minutes).
 FORGOTTEN = 0.001
+REBASE = 4.0
 
 
 @dataclass
@@ -44,17 +46,19 @@ class _Waiting:
 
 class FairQueue:
     def __init__(self, half_life: float = HALF_LIFE) -> None:
-        self.half_life = half_life
-        self._had: dict[str, tuple[float, float]] = {}  # key -> (seconds, as of when)
+        self.decay = math.log(2) / half_life
+        # What each key has had, as of `_epoch`: its seconds had when charged, grown by the
+        # decay since the epoch. All of them decay alike, so their order never changes with
+        # time, and choosing the next rendering compares these without any arithmetic.
+        self._scores: dict[str, float] = {}
+        self._epoch = time.monotonic()
         self._waiting: list[_Waiting] = []
         self._busy = False
-        self._pruned = time.monotonic()
 
     def had(self, key: str, now: float | None = None) -> float:
         """The rendering time `key` has had lately, in seconds."""
-        seconds, since = self._had.get(key, (0.0, 0.0))
         now = time.monotonic() if now is None else now
-        return seconds * math.exp((since - now) * math.log(2) / self.half_life)
+        return self._scores.get(key, 0.0) * math.exp(self.decay * (self._epoch - now))
 
     async def run(self, shares: Shares, start: Callable[[], Awaitable[T]]) -> T:
         """`await start()` once it is this rendering's turn; its time is charged to `shares`."""
@@ -79,24 +83,34 @@ class FairQueue:
     def _next(self) -> None:
         if self._busy or not self._waiting:
             return
-        now = time.monotonic()
-        chosen = min(self._waiting, key=lambda waiting: self._priority(waiting.shares, now))
+        chosen = min(self._waiting, key=lambda waiting: self._priority(waiting.shares))
         self._waiting.remove(chosen)
         self._busy = True
         chosen.turn.set_result(None)
 
-    def _priority(self, shares: Shares, now: float) -> float:
-        return max((self.had(key, now) / share for key, share in shares), default=0.0)
+    def _priority(self, shares: Shares) -> float:
+        scores = self._scores
+        return max((scores.get(key, 0.0) / share for key, share in shares), default=0.0)
 
     def _done(self, shares: Shares, seconds: float) -> None:
         now = time.monotonic()
+        if self.decay * (now - self._epoch) > REBASE:
+            self._rebase(now)
+        grown = seconds * math.exp(self.decay * (now - self._epoch))
         for key, _ in shares:
-            self._had[key] = (self.had(key, now) + seconds, now)
-        if now - self._pruned >= self.half_life:
-            self._pruned = now
-            self._had = {key: had for key, had in self._had.items() if self.had(key) >= FORGOTTEN}
+            self._scores[key] = self._scores.get(key, 0.0) + grown
         self._busy = False
         self._next()
+
+    def _rebase(self, now: float) -> None:
+        """Count from `now`, before the scores grow too large; forget what has decayed away."""
+        factor = math.exp(self.decay * (self._epoch - now))
+        self._scores = {
+            key: score * factor
+            for key, score in self._scores.items()
+            if score * factor >= FORGOTTEN
+        }
+        self._epoch = now
 
 
 _queues: dict[asyncio.AbstractEventLoop, FairQueue] = {}

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import time
 
 import aiohttp
 import pytest
@@ -83,12 +84,26 @@ async def test_a_new_session_of_an_address_that_has_had_much_is_no_newcomer():
 
 async def test_what_a_visitor_has_had_halves_every_half_life():
     queue = FairQueue(half_life=60)
-    queue._had["session:alice"] = (8.0, 100.0)
+    queue._done(ALICE, 8.0)
+    now = time.monotonic()
 
-    assert queue.had("session:alice", now=100.0) == pytest.approx(8.0)
-    assert queue.had("session:alice", now=160.0) == pytest.approx(4.0)
-    assert queue.had("session:alice", now=220.0) == pytest.approx(2.0)
-    assert queue.had("session:nobody", now=220.0) == 0.0
+    assert queue.had("session:alice", now=now) == pytest.approx(8.0, rel=1e-3)
+    assert queue.had("session:alice", now=now + 60) == pytest.approx(4.0, rel=1e-3)
+    assert queue.had("session:alice", now=now + 120) == pytest.approx(2.0, rel=1e-3)
+    assert queue.had("session:nobody", now=now) == 0.0
+
+
+async def test_counting_from_a_new_moment_changes_nothing_of_what_each_has_had():
+    queue = FairQueue(half_life=60)
+    queue._done(ALICE, 8.0)
+    queue._done(BOB, 0.000_1)
+    now = time.monotonic()
+    before = queue.had("session:alice", now + 600)
+
+    queue._rebase(now + 600)
+
+    assert queue.had("session:alice", now + 600) == pytest.approx(before)
+    assert "session:bob" not in queue._scores  # decayed away: forgotten
 
 
 async def test_a_rendering_whose_caller_goes_before_its_turn_never_runs():
