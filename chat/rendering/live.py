@@ -14,6 +14,7 @@ of it; what is kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -66,6 +67,13 @@ class LiveRendering:
         """About how much HTML this rendering keeps."""
         kept = self._final[1] if self._final else (self.latest.blocks if self.latest else [])
         return sum(map(len, kept))
+
+    def due_at(self) -> int:
+        """How long the answer must be for `at` to render it again, unless forced."""
+        latest = self.latest
+        if latest is None:
+            return 0
+        return latest.length + math.ceil(GROWTH * (latest.length - self.begins))
 
     async def at(
         self, upto: int, length: int, text_from: TextFrom, *, force: bool

@@ -61,7 +61,10 @@ class HtmlFrames:
         self.sent: Sequence[str] = ()  # the blocks the client has
         self.sent_chars = 0
         self.sent_at = 0.0
-        self.unrendered = asyncio.Event()
+        # Set once the text has grown enough for the shared rendering to be made again: until
+        # then, more text wakes nothing (a wake-up per piece cost more than the pieces).
+        self.due = asyncio.Event()
+        self.due_at = 0
         # One rendering at a time: the last one, at the end, waits for one still under way.
         self.rendering = asyncio.Lock()
 
@@ -74,7 +77,8 @@ class HtmlFrames:
         self.seqs.append(delta.seq)
         self.ends.append(self.length + len(delta.content))
         self.last_seq = delta.seq
-        self.unrendered.set()
+        if self.length >= self.due_at:
+            self.due.set()
 
     def text_between(self, begins: int, ends: int) -> str:
         """The answer's text from `begins` to `ends`, which is where one of its parts ends."""
@@ -87,8 +91,8 @@ class HtmlFrames:
     async def run(self) -> None:
         """Send a rendering each time one is due, whether or not more text comes."""
         while True:
-            self.unrendered.clear()
-            if self.offered < self.length:
+            self.due.clear()
+            if self.offered < self.length and self.length >= self.due_at:
                 delay = self.sent_at + settings.STREAMDEMO_RENDER_INTERVAL - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -96,13 +100,15 @@ class HtmlFrames:
                     await self._offer(force=False)
             elif self.shown < self.length and self.forced < self.length:
                 # The shared rendering waits for more text; if the stream pauses, not for long.
+                # (Meanwhile another socket's follower may have had it made again.)
+                seen = self.length
                 try:
                     async with asyncio.timeout(PAUSE):
-                        await self.unrendered.wait()
+                        await self.due.wait()
                 except TimeoutError:
-                    await self._offer(force=True)
+                    await self._offer(force=self.length == seen)
             else:
-                await self.unrendered.wait()
+                await self.due.wait()
 
     async def finish(self) -> None:
         """Send the final rendering, unless the client already has it."""
@@ -123,6 +129,7 @@ class HtmlFrames:
             snapshot = await self.live.at(
                 upto, length, lambda begins: self.text_between(begins, length), force=force
             )
+            self.due_at = max(length + 1, self.live.due_at())
             if snapshot is not None and snapshot.length > self.shown:
                 await self._show(snapshot.length, snapshot.blocks, whole=False)
 
