@@ -61,12 +61,8 @@ class LiveRendering:
         self._turn = asyncio.Lock()
         # When a rendering for a pause may next be made.
         self._pause_at = 0.0
-
-    @property
-    def chars(self) -> int:
-        """About how much HTML this rendering keeps."""
-        kept = self._final[1] if self._final else (self.latest.blocks if self.latest else [])
-        return sum(map(len, kept))
+        # About how much HTML this rendering keeps, counted as it changes.
+        self.chars = self._settled_chars = 0
 
     def due_at(self) -> int:
         """How long the answer must be for `at` to render it again, unless forced."""
@@ -104,6 +100,7 @@ class LiveRendering:
             self.begins = 0
             tail = await offloop.run(budget.too_long, text_from(0), limit, shares=self.shares)
             self.latest = Snapshot(upto, length, self.settled, 0, tail)
+            self.chars = self._settled_chars + sum(map(len, tail))
             return
         region = await offloop.run(
             render_region,
@@ -112,10 +109,13 @@ class LiveRendering:
             block_chars=budget.block_chars(),
             shares=self.shares,
         )
-        self.settled += region.blocks[: region.settled]
+        newly = region.blocks[: region.settled]
+        self.settled += newly
         self.begins += region.settled_chars
         tail = region.blocks[region.settled :]
         self.latest = Snapshot(upto, length, self.settled, len(self.settled), tail)
+        self._settled_chars += sum(map(len, newly))
+        self.chars = self._settled_chars + sum(map(len, tail))
 
     async def final(self, length: int, text_from: TextFrom) -> tuple[str, ...]:
         """The rendering of the whole answer (`length` characters), made once."""
@@ -131,6 +131,7 @@ class LiveRendering:
                 self._final = (length, blocks)
                 # Followers still streaming keep the snapshots they hold; nobody needs more.
                 self.settled, self.latest = [], None
+                self.chars, self._settled_chars = sum(map(len, blocks)), 0
             return self._final[1]
 
 
@@ -139,9 +140,13 @@ _kept: OrderedDict[str, LiveRendering] = OrderedDict()
 
 def rendering_of(reply: str, shares: Shares = ()) -> LiveRendering:
     """The reply's shared rendering in this process, made on first use, as `shares`'s."""
-    rendering = _kept.pop(reply, None) or LiveRendering(shares)
-    rendering.shares = rendering.shares or shares
-    _kept[reply] = rendering
+    rendering = _kept.get(reply)
+    if rendering is not None:
+        _kept.move_to_end(reply)
+        rendering.shares = rendering.shares or shares
+        return rendering
+    rendering = _kept[reply] = LiveRendering(shares)
+    # What is kept is measured as a rendering is made, not each time one is looked up.
     chars = sum(kept.chars for kept in _kept.values())
     while len(_kept) > 1 and (len(_kept) > KEEP_REPLIES or chars > KEEP_CHARS):
         chars -= _kept.popitem(last=False)[1].chars

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.conf import settings
@@ -50,6 +51,11 @@ class Backend:
 
     def candidates(self) -> list[Backend]:
         """One backend per base URL or provider named, in the order to try them."""
+        return self._candidates
+
+    # Worked out once per backend: a reply asks for its candidates and its label several times.
+    @cached_property
+    def _candidates(self) -> list[Backend]:
         if self.base_url:
             urls, names = _split(self.base_url), _split(self.name or "")
             return [
@@ -60,7 +66,7 @@ class Backend:
             return [replace(self, provider=name) for name in _split(self.provider)]
         return [self]
 
-    @property
+    @cached_property
     def label(self) -> str | None:
         """The provider as visitors see it (frames, the page, errors); None while g4f chooses."""
         if self.base_url:
@@ -106,6 +112,7 @@ class Backend:
         return "g4f (automatic provider)"
 
 
+@lru_cache(maxsize=64)
 def _host(url: str) -> str:
     """The host and port of a URL, without anything else it carries."""
     parts = urlsplit(url if "://" in url else f"//{url}")

@@ -123,6 +123,21 @@ def test_renderings_kept_are_bounded(monkeypatch):
     assert rendering_of("reply-1") is not first
 
 
+async def test_renderings_kept_are_bounded_by_the_html_they_hold(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    text = ANSWER[:2000]
+    first = rendering_of("big-1")
+    await first.final(len(text), functools.partial(cut, text, len(text)))
+    monkeypatch.setattr(live, "KEEP_CHARS", first.chars + 1)
+    second = rendering_of("big-2")
+    await second.final(len(text), functools.partial(cut, text, len(text)))
+
+    rendering_of("small")  # a new one: what is kept is measured, and the oldest let go
+
+    assert rendering_of("big-2") is second
+    assert rendering_of("big-1") is not first
+
+
 async def test_a_pause_renders_the_text_again_no_sooner_than_ten_times_the_last_rendering(
     monkeypatch, rendered
 ):
