@@ -65,6 +65,8 @@ class HtmlFrames:
         # then, more text wakes nothing (a wake-up per piece cost more than the pieces).
         self.due = asyncio.Event()
         self.due_at = 0
+        # Whether the client has all the text rendered: new text must start the pause's clock.
+        self.idle = False
         # One rendering at a time: the last one, at the end, waits for one still under way.
         self.rendering = asyncio.Lock()
 
@@ -77,7 +79,7 @@ class HtmlFrames:
         self.seqs.append(delta.seq)
         self.ends.append(self.length + len(delta.content))
         self.last_seq = delta.seq
-        if self.length >= self.due_at:
+        if self.length >= self.due_at or self.idle:
             self.due.set()
 
     def text_between(self, begins: int, ends: int) -> str:
@@ -108,7 +110,9 @@ class HtmlFrames:
                 except TimeoutError:
                     await self._offer(force=self.length == seen)
             else:
+                self.idle = True
                 await self.due.wait()
+                self.idle = False
 
     async def finish(self) -> None:
         """Send the final rendering, unless the client already has it."""

@@ -83,6 +83,27 @@ async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settin
     assert "<pre" in then[1]["html"]
 
 
+async def test_a_little_more_text_after_all_was_rendered_is_rendered_when_the_stream_pauses(
+    settings,
+):
+    settings.STREAMDEMO_RENDER_INTERVAL = 0.05
+    log, reply = await opened_log()
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+    await log.append(reply, Delta(0, "A paragraph of some length, rendered whole"))
+    first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
+
+    # Too little for the shared rendering to be made again at once, then nothing more comes.
+    await log.append(reply, Delta(1, " *and*"))
+    then = [await asyncio.wait_for(frames.get(), 5) for _ in range(2)]
+    await log.close(reply, Ending(status="done", text="", model="m"))
+    await follower
+
+    assert [f["type"] for f in first] == ["start", "delta", "html"]
+    assert [(f["type"], f.get("upto")) for f in then] == [("delta", None), ("html", 1)]
+    assert "<em>and</em>" in then[1]["html"]
+
+
 async def test_deltas_keep_coming_while_a_long_answer_renders(monkeypatch, settings):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.01
     settings.STREAMDEMO_RENDER_PROCESS = False
