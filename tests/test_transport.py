@@ -47,3 +47,27 @@ def test_without_daphnes_transport_there_is_nothing_to_attach_to():
     assert not pressure.attach(print)
     assert not pressure.attach(functools.partial(print, object()))
     assert not pressure.paused
+
+
+def test_what_the_client_sends_is_not_read_while_the_connection_holds_too_much_unsent():
+    transport = Transport(Channel())
+    pressure = TransportPressure(lambda: None)
+    pressure.attach(sent_through(transport))
+
+    transport.overflow()
+    assert not transport.reading  # its pings would each add a pong to what waits
+    pressure.hold_reading(True)
+    transport.drain()
+    assert not transport.reading  # still held, for what the client sent too fast
+    pressure.hold_reading(False)
+    assert transport.reading
+
+
+def test_a_lost_connection_is_told():
+    transport = Transport(Channel())
+    pressure = TransportPressure(lambda: None)
+    pressure.attach(sent_through(transport))
+
+    pressure.stopProducing()
+
+    assert pressure.lost

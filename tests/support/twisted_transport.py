@@ -11,6 +11,14 @@ class Transport:
 
     def __init__(self, producer: Any) -> None:
         self.producer, self.producerPaused = producer, False
+        self.reading = True
+
+    # As a producer itself, of what the client sends: reading stops and goes on.
+    def pauseProducing(self) -> None:
+        self.reading = False
+
+    def resumeProducing(self) -> None:
+        self.reading = True
 
     def overflow(self) -> None:
         self.producerPaused = True
@@ -32,3 +40,6 @@ class Channel:
 
     def resumeProducing(self) -> None:
         self.calls.append("resume")
+
+    def stopProducing(self) -> None:
+        self.calls.append("stop")
