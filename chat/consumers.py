@@ -27,6 +27,7 @@ from chat.protocol import Refusal
 from chat.replies import get_replies
 from chat.replies.following import replay_saved
 from chat.socket_replies import SocketReplies
+from chat.transport import SEND_FAILED
 from chat.window import Window
 
 # Close codes daphne lets an application send (1000, 3000-4999): 1003/1008/1009/1013 + 3000.
@@ -216,8 +217,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.answer(protocol.watching(watch.conversation))
 
     async def answer(self, frame: dict[str, Any]) -> None:
-        """Send a frame that answers the client's own message at once: the socket reads nothing
-        more, acks included, until it is sent. Twice the window behind, the socket is closed."""
+        """Send a frame that answers the client's own message, without waiting for an ack: the
+        socket reads no more, acks included, until it is sent. It waits while the connection
+        holds too much unsent (a watch's catch-up would otherwise pile up in daphne), and is
+        not sent to a client too far behind: that socket is closed."""
+        await self.window.until_drained()
         if self.window.overrun and not self.gone:
             self.gone = True
             await self.close(code=CLOSE_UNREAD)
@@ -229,4 +233,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         text = json.dumps(frame)  # ASCII only: its length is its size in bytes
         self.window.sending(len(text))
-        await self.base_send({"type": "websocket.send", "text": text})
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except SEND_FAILED:
+            # The client closed the socket as this was sent: nobody is there to read it.
+            self.gone = True

@@ -10,12 +10,11 @@ The connection itself paces it too (`chat.transport`): while daphne holds more u
 than Twisted buffers, the socket is full whatever the client has acknowledged, so a client
 that acknowledges frames it never reads gains nothing by it.
 
-Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait: the
-socket reads no more messages until they are sent, the acks among them. They are sent at once,
-unless the client is already `overrun`, when the socket is closed: twice the window behind in
-its acks, or a window's worth sent while the connection held too much unsent (a client that
-acknowledges what it never reads, and sends frames that must be answered, would otherwise
-have them pile up in daphne without end).
+Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait for an
+ack: the socket reads no more messages until they are sent, the acks among them. They wait only
+while the connection holds too much unsent (`until_drained`), which the client's reading ends,
+and are not sent at all once the client is `overrun`, when the socket is closed: twice the
+window behind in its acks, or a window's worth sent while the connection held too much unsent.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ class Window:
         self.held = 0  # bytes sent while the connection held too much unsent already
         self._sizes: deque[int] = deque()
         self._opened = asyncio.Event()
+        self._drained = asyncio.Event()
         self.pressure = TransportPressure(self._reopened)
 
     @property
@@ -45,6 +45,7 @@ class Window:
     def _reopened(self) -> None:
         if not self.pressure.paused:
             self.held = 0
+            self._drained.set()
         if not self.full:
             self._opened.set()
 
@@ -78,6 +79,14 @@ class Window:
             self.unacked -= self._sizes.popleft()
         self.acked = frames
         self._reopened()
+
+    async def until_drained(self) -> None:
+        """Return once the connection holds no more unsent than Twisted buffers: at once unless
+        the client has stopped reading. Waiting for this needs no ack, so a frame that answers
+        the client's own message may wait for it."""
+        while self.pressure.paused:
+            self._drained.clear()
+            await self._drained.wait()
 
     async def until_open(self) -> None:
         """Return once the socket may be sent more: at once while the window is not full."""

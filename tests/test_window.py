@@ -83,6 +83,22 @@ async def test_a_window_sent_while_the_connection_holds_too_much_unsent_is_overr
     assert not window.overrun  # all of it has gone out: the client was reading after all
 
 
+async def test_an_answer_waits_for_the_connection_to_drain_and_for_no_ack():
+    window, channel = Window(100), Channel()
+    transport = Transport(channel)
+    protocol = type("Protocol", (), {"transport": transport})()
+    window.pressure.attach(functools.partial(print, protocol))
+    window.sending(500)  # far beyond the window, never acknowledged
+    await window.until_drained()  # the connection has room: no wait
+
+    transport.overflow()
+    draining = asyncio.create_task(window.until_drained())
+    await asyncio.sleep(0)
+    assert not draining.done()
+    transport.drain()
+    await asyncio.wait_for(draining, 5)
+
+
 def test_a_client_twice_the_window_behind_is_overrun():
     window = Window(100)
     window.sending(200)
