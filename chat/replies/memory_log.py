@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from chat.endings import Ending
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
@@ -168,6 +169,7 @@ class MemoryReplyLog(ReplyLog):
     async def until_stopped_or_abandoned(self, reply: str, grace: float) -> str:
         record = self._records[reply]
         stop = asyncio.ensure_future(record.stop.wait())
+        change: asyncio.Task[Literal[True]] | None = None
         try:
             while True:
                 timeout = None if record.followers > 0 else grace
@@ -181,7 +183,10 @@ class MemoryReplyLog(ReplyLog):
                 if not finished and record.followers <= 0:
                     return "abandoned"
         finally:
+            # Both, however this ends: a wait left pending is destroyed with its loop, noisily.
             stop.cancel()
+            if change is not None:
+                change.cancel()
 
     async def forget(self, reply: str) -> None:
         self._forget(reply)
