@@ -733,7 +733,9 @@ async def test_a_base_url_with_credentials_is_shown_to_visitors_as_its_host_alon
     await communicator.disconnect()
 
 
-async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors(upstream, settings):
+async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors_and_the_log(
+    upstream, settings, caplog
+):
     settings.STREAMDEMO_API_KEY = f"sk-{SECRET}"
     upstream.will_answer(Script(fault="echo_credentials"))
     communicator = await connect()
@@ -744,6 +746,8 @@ async def test_a_key_the_backend_echoes_in_its_error_is_hidden_from_visitors(ups
     assert frames[-1]["code"] == "auth_failed"
     assert "the credentials Bearer [hidden] are not valid here" in frames[-1]["message"]
     assert without_secrets(frames)
+    assert "the credentials Bearer [hidden]" in caplog.text
+    assert SECRET not in caplog.text
     await communicator.disconnect()
 
 

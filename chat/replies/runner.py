@@ -26,7 +26,7 @@ from chat.replies.transcript import AnswerTooLong, Transcript
 from chat.upstream.answering import Messages
 from chat.upstream.backends import Backend
 from chat.upstream.completions import astream_answer
-from chat.upstream.errors import CompletionError
+from chat.upstream.errors import CompletionError, hidden
 
 logger = logging.getLogger(__name__)
 
@@ -182,8 +182,9 @@ class Replies:
                 )
             raise
         except (CompletionError, turns.NotStored, AnswerTooLong) as error:
-            # What the backend sent, exactly, is in the cause: for this log, not for the reader.
-            logger.warning("reply %s failed: %s (%r)", reply, error, error.__cause__)
+            # What the backend sent, exactly, is in the cause: for this log, not for the reader,
+            # and without the key or password it may echo.
+            logger.warning("reply %s failed: %s (%s)", reply, error, hidden(error, backend))
             await stream.aclose()
             ending = transcript.ending(
                 status="failed",

@@ -26,11 +26,20 @@ class CompletionError(Exception):
     def __init__(self, code: str, cause: str, backend: Backend) -> None:
         self.code = code
         # A backend may echo the key it was sent, or a URL with its password: never shown.
-        for secret in backend.secrets():
-            cause = cause.replace(secret, "[hidden]")
-        self.cause = cause
+        self.cause = _without_secrets(cause, backend)
         self.backend = backend
-        super().__init__(f"{backend.describe()}: {cause}")
+        super().__init__(f"{backend.describe()}: {self.cause}")
+
+
+def _without_secrets(text: str, backend: Backend) -> str:
+    for secret in backend.secrets():
+        text = text.replace(secret, "[hidden]")
+    return text
+
+
+def hidden(error: BaseException, backend: Backend) -> str:
+    """What raised `error`, as the server's log may show it: without the backend's secrets."""
+    return _without_secrets(repr(error.__cause__), backend)
 
 
 @contextmanager
