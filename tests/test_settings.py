@@ -45,6 +45,17 @@ def test_check_deploy_warns_about_https_until_django_secure_is_set():
         assert f"security.{warning}" in result.stderr
 
 
+def test_behind_https_the_cookies_are_ones_no_plain_http_page_can_plant():
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    shown = (
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
+    )
+
+    result = manage("shell", "--verbosity", "0", "-c", shown, env={**inherited, **PRODUCTION})
+
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"], result.stderr
+
+
 def test_without_debug_the_secret_key_must_come_from_the_environment():
     result = check(DJANGO_ALLOWED_HOSTS="example.com")
 
