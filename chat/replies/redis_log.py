@@ -4,7 +4,8 @@ Followers read the text from the Stream itself (XREAD BLOCK), never from channel
 which drops messages over capacity. The Stream is capped (MAXLEN) and expires.
 
 While a reply runs, its keys expire `RUNNING_KEYS_SECONDS` after the worker running it last
-renewed them; once it has ended, `STREAMDEMO_REPLY_TTL` after its end.
+renewed them; once it has ended, `STREAMDEMO_REPLY_TTL` after its end, or sooner to keep within
+a budget of bytes (`redis_retention`).
 
 The worker running a reply renews a lease on it while it runs; a follower that finds the lease
 lapsed ends the reply (`redis_orphans`).
@@ -22,7 +23,7 @@ import redis.asyncio as redis
 from django.conf import settings
 
 from chat.endings import Ending
-from chat.replies import redis_claims, redis_orphans
+from chat.replies import redis_claims, redis_orphans, redis_retention
 from chat.replies.log import Delta, End, Entry, ReplyInfo, ReplyLog
 from chat.replies.redis_claims import RENEW_INTERVAL, RUNNING_KEYS_SECONDS, renew_running
 from chat.replies.redis_common import INTERRUPTED, LoopClients, Streams, key, lease_ms
@@ -100,6 +101,9 @@ class RedisReplyLog(ReplyLog):
             for suffix in ("", "meta", "followers"):
                 pipe.expire(key(reply, suffix), ttl)
             await pipe.execute()
+        pieces = int(ending.stats.get("chunks") or 0) if ending.stats else 0
+        size = redis_retention.size_of(ending.text, ending.reasoning, pieces)
+        await redis_retention.ended(self._redis, reply, size)
 
     async def forget(self, reply: str) -> None:
         suffixes = ("", "meta", "followers", "stop", "ended", "alive")
