@@ -154,10 +154,10 @@ async def test_a_rendering_that_fails_raises_for_its_caller_and_the_next_goes_on
 
 # -- a real server: visitors whose answers are costly to render, and one whose answer is not --
 
-# Three blocks of 15,000 characters that markdown-it takes about 11 µs a character to parse.
-COSTLY = "\n\n".join(["![" * 7500] * 3)
+# Two blocks of 15,000 characters that markdown-it takes about 11 µs a character to parse.
+COSTLY = "\n\n".join(["![" * 7500] * 2)
 ORDINARY = "Here is **an answer**, with `code` in it.\n\n" * 40  # about 1,700 characters
-ATTACKERS = 3
+ATTACKERS = 5
 
 
 @pytest.fixture
@@ -223,5 +223,6 @@ async def test_an_answer_is_rendered_before_the_costly_renderings_of_visitors_wh
 
     assert answered == ORDINARY[:1700]
     assert costly == [COSTLY] * ATTACKERS
-    # Behind at most the one rendering under way when it asked, not behind all of theirs.
-    assert done.index("ordinary") <= 1, done
+    # Each of its two renderings (one while it streams, the final one) waits at most for the
+    # one under way when it was asked for: not for all of theirs.
+    assert done.index("ordinary") <= 2, done
