@@ -49,7 +49,7 @@ test-services: $(VENV)/.installed-dev
 		STREAMDEMO_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(PY) -m pytest --require-services -m "not browser" -p no:cacheprovider
 
-# Not part of `make test`: about six minutes of load on 127.0.0.1, then the report in
+# Not part of `make test`: about five minutes of load on 127.0.0.1, then the report in
 # bench/results/report.md; see bench/README.md. ARGS go to `python -m bench.run`.
 $(VENV)/.bench-installed: $(VENV)/.installed-dev bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
