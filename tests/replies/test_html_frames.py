@@ -20,6 +20,14 @@ async def opened_log() -> tuple[MemoryReplyLog, str]:
     return log, reply
 
 
+async def followed_live() -> tuple[MemoryReplyLog, str, asyncio.Task, asyncio.Queue]:
+    """A reply's log, a follower asking for html frames, and the frames it sends as they go."""
+    log, reply = await opened_log()
+    frames: asyncio.Queue = asyncio.Queue()
+    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+    return log, reply, follower, frames
+
+
 async def test_html_frames_carry_the_rendered_answer_up_to_a_seq_before_the_final_frame():
     log, reply = await opened_log()
     for seq, content in enumerate(["**bold**", " and `code`"]):
@@ -62,9 +70,7 @@ async def test_html_frames_name_the_seq_of_the_answer_after_thinking_pieces():
 
 async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settings):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.05
-    log, reply = await opened_log()
-    frames: asyncio.Queue = asyncio.Queue()
-    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+    log, reply, follower, frames = await followed_live()
 
     await log.append(reply, Delta(0, "# Title"))
     first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
@@ -87,9 +93,7 @@ async def test_a_little_more_text_after_all_was_rendered_is_rendered_when_the_st
     settings,
 ):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.05
-    log, reply = await opened_log()
-    frames: asyncio.Queue = asyncio.Queue()
-    follower = asyncio.create_task(Follower(log, reply, -1, True, frames.put).run())
+    log, reply, follower, frames = await followed_live()
     await log.append(reply, Delta(0, "A paragraph of some length, rendered whole"))
     first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
 
