@@ -10,11 +10,10 @@ and nothing piles up here. Reading goes on once no more than a quarter of that w
 
 A visitor's sockets together are also read no faster than `STREAMDEMO_MESSAGES_PER_SECOND`
 messages and `STREAMDEMO_MESSAGE_BYTES_PER_SECOND` bytes on average, after a burst of
-`BURST_SECONDS` worth: the page
-sends a few small messages a minute, and a client sending as fast as it can then takes no more
-of the event loop that serves every visitor than that. An address may take
-`STREAMDEMO_PER_ADDRESS` times a session's share, as in the limits (`chat.limits`). The
-counts are this process's own: it is this process's time they share out.
+`BURST_SECONDS` worth: the page sends a few small messages a minute, and a client sending as
+fast as it can then takes no more of the event loop that serves every visitor than that. An
+address may take `STREAMDEMO_PER_ADDRESS` times a session's share, as in the limits
+(`chat.limits`). The counts are this process's own: it is this process's time they share out.
 """
 
 from __future__ import annotations

@@ -44,7 +44,6 @@ end
 for _, name in ipairs(redis.call('ZRANGEBYSCORE', ended, '-inf', now - ttl)) do
   uncount(name)
 end
-local let_go = {}
 while bytes > budget do
   local oldest = redis.call('ZRANGE', ended, 0, 0)[1]
   if not oldest then break end
@@ -52,9 +51,7 @@ while bytes > budget do
   for _, suffix in ipairs(cjson.decode(ARGV[8])) do
     redis.call('EXPIRE', prefix .. oldest .. suffix, grace)
   end
-  table.insert(let_go, oldest)
 end
-return let_go
 """
 
 
@@ -63,8 +60,8 @@ def size_of(text: str, reasoning: str, pieces: int) -> int:
     return 2 * (len(text) + len(reasoning)) + PIECE_OVERHEAD * pieces
 
 
-async def ended(client: redis.Redis, reply: str, size: int) -> list[str]:
-    """Count the reply among the ended ones; the replies let go to keep within the budget."""
+async def ended(client: redis.Redis, reply: str, size: int) -> None:
+    """Count the reply among the ended ones, and let the oldest go to keep within the budget."""
     script = client.register_script(_ENDED)
     args = (
         reply,
@@ -76,4 +73,4 @@ async def ended(client: redis.Redis, reply: str, size: int) -> list[str]:
         PREFIX,
         json.dumps(SUFFIXES),
     )
-    return list(await script(keys=[ENDED, SIZES, TOTAL], args=args))
+    await script(keys=[ENDED, SIZES, TOTAL], args=args)
