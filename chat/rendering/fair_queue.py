@@ -88,9 +88,12 @@ class FairQueue:
         self._busy = True
         chosen.turn.set_result(None)
 
-    def _priority(self, shares: Shares) -> float:
+    def _priority(self, shares: Shares) -> tuple[float, float]:
+        # The key that has had the most for its share decides; where that ties (sessions of one
+        # address, which the address's share dominates), the one whose others have had less.
         scores = self._scores
-        return max((scores.get(key, 0.0) / share for key, share in shares), default=0.0)
+        served = [scores.get(key, 0.0) / share for key, share in shares]
+        return (max(served, default=0.0), sum(served))
 
     def _done(self, shares: Shares, seconds: float) -> None:
         now = time.monotonic()

@@ -82,6 +82,29 @@ async def test_a_new_session_of_an_address_that_has_had_much_is_no_newcomer():
     await asyncio.gather(blocker, fresh, bob)
 
 
+async def test_among_sessions_of_one_busy_address_the_one_that_has_had_less_goes_first():
+    queue = FairQueue()
+    renderings = Renderings(queue)
+    # The address has had so much that its share decides both sessions' turns alike; of the
+    # two, Carol has had a rendering already and Dave nothing.
+    for n in range(20):
+        queue._done(((f"session:s{n}", 2), ("address:10.0.0.9", 20)), 1.0)
+    carol = (("session:carol", 2), ("address:10.0.0.9", 20))
+    dave = (("session:dave", 2), ("address:10.0.0.9", 20))
+    queue._done(carol, 1.0)
+    blocker = renderings.ask("blocker", ())
+    await asyncio.sleep(0)
+    first = renderings.ask("carol", carol)
+    second = renderings.ask("dave", dave)
+    await asyncio.sleep(0)
+
+    await renderings.end("blocker")
+    assert renderings.begun == ["blocker", "dave"]
+    await renderings.end("dave")
+    await renderings.end("carol")
+    await asyncio.gather(blocker, first, second)
+
+
 async def test_what_a_visitor_has_had_halves_every_half_life():
     queue = FairQueue(half_life=60)
     queue._done(ALICE, 8.0)
@@ -202,6 +225,9 @@ async def test_an_answer_is_rendered_before_the_costly_renderings_of_visitors_wh
     chunks = [COSTLY[n : n + 1000] for n in range(0, len(COSTLY), 1000)]
     done: list[str] = []
     async with contextlib.AsyncExitStack() as stack:
+        # The visitor's page and socket are open before: from the moment every costly text is
+        # in, the only wait left in its ask is for its renderings' turns.
+        victim = await visitor(stack, server.url)
         readers, texts_in = [], []
         for n in range(ATTACKERS):
             upstream.will_answer(Script(chunks=chunks))
@@ -216,7 +242,6 @@ async def test_an_answer_is_rendered_before_the_costly_renderings_of_visitors_wh
         await asyncio.wait_for(asyncio.gather(*(event.wait() for event in texts_in)), 60)
         assert done == []
         upstream.will_answer(Script(chunks=[ORDINARY[n : n + 100] for n in range(0, 1700, 100)]))
-        victim = await visitor(stack, server.url)
         await victim.send_json({"type": "ask", "question": "Explain", "render": "changes"})
         answered = await until_done(victim, "ordinary", done, asyncio.Event())
         costly = await asyncio.gather(*readers)
