@@ -207,7 +207,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "conflict", "This conversation has changed since this page showed it."
             ) from None
         replies = get_replies()
-        for turn in turns:
+        for pk in turns:
+            turn = await conversations.turn_of(pk)
+            if turn is None:
+                continue  # gone since it was listed (regenerated, pruned): nothing of it to show
             if turn.ending is None and await replies.log.info(turn.reply_id) is not None:
                 await self.replies.follow(turn.reply_id, after=-1)  # still being written: the last
             else:

@@ -120,8 +120,10 @@ def _begin_turn(
     return Begun(str(conversation.id), conversation.title, messages, left_out, regenerate)
 
 
-async def turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[Turn]:
-    """The session's conversation's turns after the one of `reply_id` (all, without one).
+async def turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[int]:
+    """The keys of the session's conversation's turns after the one of `reply_id` (all,
+    without one), in order: a catch-up loads each turn (`turn_of`) as it comes to send it, so
+    a socket that stops reading holds one turn, not the conversation.
 
     `ConversationNotFound` for another session's or an unknown conversation, `Conflict` when
     the reply is no longer one of its turns (another tab regenerated it).
@@ -129,14 +131,19 @@ async def turns_after(session_key: str, conversation_id: str, reply_id: str | No
     return await sync_to_async(_turns_after)(session_key, conversation_id, reply_id)
 
 
-def _turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[Turn]:
-    turns = list(_owned(session_key, conversation_id).turns.select_related("conversation"))
+def _turns_after(session_key: str, conversation_id: str, reply_id: str | None) -> list[int]:
+    turns = list(_owned(session_key, conversation_id).turns.values_list("pk", "reply_id"))
     if reply_id is None:
-        return turns
-    known = [turn.reply_id for turn in turns]
+        return [pk for pk, _ in turns]
+    known = [reply for _, reply in turns]
     if reply_id not in known:
         raise Conflict(reply_id)
-    return turns[known.index(reply_id) + 1 :]
+    return [pk for pk, _ in turns[known.index(reply_id) + 1 :]]
+
+
+async def turn_of(pk: int) -> Turn | None:
+    """A turn with its conversation, by its key; None once it is gone (regenerated, pruned)."""
+    return await Turn.objects.select_related("conversation").filter(pk=pk).afirst()
 
 
 async def find_turn(reply_id: str) -> Turn | None:

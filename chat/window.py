@@ -11,10 +11,12 @@ than Twisted buffers, the socket is full whatever the client has acknowledged, s
 that acknowledges frames it never reads gains nothing by it.
 
 Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait for an
-ack: the socket reads no more messages until they are sent, the acks among them. They wait only
-while the connection holds too much unsent (`until_drained`), which the client's reading ends,
-and are not sent at all once the client is `overrun`, when the socket is closed: twice the
-window behind in its acks, or a window's worth sent while the connection held too much unsent.
+ack: the socket reads no more messages until they are sent, the acks among them, so however far
+behind its acks say the client is, that is no sign it is not reading (a catch-up of a long
+conversation is many windows' worth). They wait only while the connection holds too much unsent
+(`until_drained`), which the client's reading ends, and are not sent at all once the client is
+`overrun`, when the socket is closed: a window's worth sent while the connection held too much
+unsent.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class Window:
     def overrun(self) -> bool:
         """Whether the client has left so much unread that the socket should be closed rather
         than be sent more."""
-        return self.unacked > 2 * self.size or self.held > self.size
+        return self.held > self.size
 
     def sending(self, size: int) -> None:
         """Count a frame of `size` bytes as sent."""

@@ -10,6 +10,7 @@ from chat.conversations import (
     get_conversation,
     list_conversations,
     new_turn,
+    turn_of,
     turns_after,
 )
 from chat.endings import Ending
@@ -218,8 +219,8 @@ async def test_the_turns_after_a_reply_are_those_asked_since_it():
     after_first = await turns_after("alice", conversation_id, "r1")
     everything = await turns_after("alice", conversation_id, None)
 
-    assert [turn.reply_id for turn in after_first] == ["r2", "r3"]
-    assert [turn.reply_id for turn in everything] == ["r1", "r2", "r3"]
+    assert [(await turn_of(pk)).reply_id for pk in after_first] == ["r2", "r3"]
+    assert [(await turn_of(pk)).reply_id for pk in everything] == ["r1", "r2", "r3"]
     assert await turns_after("alice", conversation_id, "r3") == []
     with pytest.raises(Conflict):
         await turns_after("alice", conversation_id, "gone")
