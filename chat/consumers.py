@@ -28,6 +28,7 @@ from chat.replies import get_replies
 from chat.replies.following import replay_saved
 from chat.socket_replies import SocketReplies
 from chat.transport import SEND_FAILED
+from chat.unread_budget import unread_budget_here
 from chat.window import Window
 
 # Close codes daphne lets an application send (1000, 3000-4999): 1003/1008/1009/1013 + 3000.
@@ -66,7 +67,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.asked: str | None = None
         self.gone = False
         self.tidying: asyncio.Future[None] | None = None
-        self.window = Window(int(settings.STREAMDEMO_SOCKET_WINDOW_BYTES))
+        self.window = Window(int(settings.STREAMDEMO_SOCKET_WINDOW_BYTES), unread_budget_here())
         self.visitor = visitor = await visitor_of(self.scope)
         self.replies = SocketReplies(self.origin, visitor.session, self.window, self.send_frame)
         self.connected = True
@@ -89,6 +90,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.let_go = True
         self.inbound.close()
         self.window.pressure.detach()
+        self.window.close()
         # Released first: whatever happens to the rest, the socket no longer counts.
         if self.admitted:
             await get_limits().release(self.visitor, self.origin)

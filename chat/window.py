@@ -17,6 +17,9 @@ conversation is many windows' worth). They wait only while the connection holds 
 (`until_drained`), which the client's reading ends, and are not sent at all once the client is
 `overrun`, when the socket is closed: a window's worth sent while the connection held too much
 unsent.
+
+The windows of one process also share a budget (`chat.unread_budget`): while it is spent, a
+socket past its floor is full too, until acks, its own or others', give the budget room.
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from collections import deque
 
 from chat.protocol import ProtocolError
 from chat.transport import TransportPressure
+from chat.unread_budget import FLOOR, UnreadBudget
 
 
 class Window:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, budget: UnreadBudget | None = None) -> None:
         self.size = size
+        # What this process's sockets together may have unacknowledged (none: no bound).
+        self.budget = budget
         self.sent = 0  # frames sent on the socket
         self.acked = 0  # of them, how many the client says it has received
         self.unacked = 0  # bytes of the frames sent beyond the last one acknowledged
@@ -42,7 +48,10 @@ class Window:
 
     @property
     def full(self) -> bool:
-        return self.unacked >= self.size or self.pressure.paused
+        if self.unacked >= self.size or self.pressure.paused:
+            return True
+        budget = self.budget
+        return budget is not None and self.unacked >= FLOOR and budget.spent
 
     def _reopened(self) -> None:
         if not self.pressure.paused:
@@ -61,6 +70,8 @@ class Window:
         """Count a frame of `size` bytes as sent."""
         self.sent += 1
         self.unacked += size
+        if self.budget is not None:
+            self.budget.spend(size)
         self._sizes.append(size)
         if self.pressure.paused:
             self.held += size
@@ -77,10 +88,23 @@ class Window:
                 "invalid_ack",
                 f"An ack of {frames} frames, but {self.acked} were acknowledged already.",
             )
+        read = 0
         for _ in range(frames - self.acked):
-            self.unacked -= self._sizes.popleft()
+            read += self._sizes.popleft()
+        self.unacked -= read
         self.acked = frames
+        if self.budget is not None:
+            self.budget.give_back(read)
         self._reopened()
+
+    def close(self) -> None:
+        """The socket is gone: what it had unacknowledged no longer counts."""
+        if self.budget is not None:
+            self.budget.done_waiting(self)
+            self.budget.give_back(self.unacked)
+            self.budget = None
+        self.unacked = 0
+        self._sizes.clear()
 
     async def until_drained(self) -> None:
         """Return once the connection holds no more unsent than Twisted buffers: at once unless
@@ -93,7 +117,13 @@ class Window:
     async def until_open(self) -> None:
         """Return once the socket may be sent more: at once while the window is not full."""
         while self.full:
-            # Each waiter wakes at the ack that opens the window and looks again: another
-            # waiter may have filled it meanwhile.
+            # Each waiter wakes at the ack that opens the window, or at another socket's that
+            # gives the budget room, and looks again: another may have filled it meanwhile.
             self._opened.clear()
-            await self._opened.wait()
+            if self.budget is not None:
+                self.budget.wait(self, self._reopened)
+            try:
+                await self._opened.wait()
+            finally:
+                if self.budget is not None:
+                    self.budget.done_waiting(self)

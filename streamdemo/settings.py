@@ -217,3 +217,6 @@ STREAMDEMO_MAX_REPLIES = env.int("STREAMDEMO_MAX_REPLIES", default=1000)
 # Bytes of frames one socket may have unacknowledged (docs/protocol.md, "Flow control"): its
 # replies pause there until the client acknowledges. The page acknowledges every 64 KiB.
 STREAMDEMO_SOCKET_WINDOW_BYTES = env.int("STREAMDEMO_SOCKET_WINDOW_BYTES", default=1024 * 1024)
+# Bytes all of a process's sockets together may have unacknowledged: past it, each socket may
+# have no more than 128 KiB (chat/unread_budget.py).
+STREAMDEMO_UNREAD_BYTES = env.int("STREAMDEMO_UNREAD_BYTES", default=256 * 1024 * 1024)
