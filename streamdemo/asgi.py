@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 
+from chat.open_files import raise_open_files_limit  # noqa: E402
 from chat.origins import ExactOriginValidator  # noqa: E402
 from chat.replies.lifecycle import shut_down_with_daphne  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
@@ -23,3 +24,4 @@ application = ProtocolTypeRouter(
 )
 
 shut_down_with_daphne()
+raise_open_files_limit()
