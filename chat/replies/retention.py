@@ -52,6 +52,8 @@ class Retention:
                 break
             self._forget(reply)
         budget = int(settings.STREAMDEMO_REPLY_LOG_BYTES)
+        if self.bytes <= budget:
+            return  # without copying the list of every reply kept, at every reply's end
         for reply in list(self._ended):
             if self.bytes <= budget:
                 break
