@@ -19,6 +19,7 @@ from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Turn
 from chat.rendering.fair_queue import Shares
 from chat.turn_renderings import final_rendering
+from chat.turn_updates import update_turns
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,14 @@ async def save_progress(progress: dict[str, tuple[str, str]]) -> None:
 
 @transaction.atomic
 def _save_progress(progress: dict[str, tuple[str, str]]) -> None:
-    for reply_id, (text, reasoning) in progress.items():
-        # An ending saved meanwhile has the whole text: a checkpoint must not undo it.
-        Turn.objects.filter(reply_id=reply_id, status=Turn.Status.STREAMING).update(
-            answer=text, reasoning=reasoning
-        )
+    # An ending saved meanwhile has the whole text: a checkpoint must not undo it.
+    update_turns(
+        {
+            reply_id: {"answer": text, "reasoning": reasoning}
+            for reply_id, (text, reasoning) in progress.items()
+        },
+        streaming=True,
+    )
 
 
 async def ending_of(turn: Turn) -> Ending:
@@ -114,5 +118,9 @@ _endings: dict[asyncio.AbstractEventLoop, _Endings] = {}
 
 @transaction.atomic
 def _end_turns(endings: dict[str, tuple[Ending, str | None]]) -> None:
-    for reply_id, (ending, rendered) in endings.items():
-        Turn.objects.filter(reply_id=reply_id).update(**Turn.fields_of(ending), rendered=rendered)
+    update_turns(
+        {
+            reply_id: {**Turn.fields_of(ending), "rendered": rendered}
+            for reply_id, (ending, rendered) in endings.items()
+        }
+    )
