@@ -61,8 +61,21 @@ class LiveRendering:
         self._turn = asyncio.Lock()
         # When a rendering for a pause may next be made.
         self._pause_at = 0.0
-        # About how much HTML this rendering keeps, counted as it changes.
-        self.chars = self._settled_chars = 0
+        # About how much HTML this rendering keeps, counted as it changes (`chars`), and
+        # whether it counts in what this process keeps (`_kept`), until it is let go.
+        self.kept = False
+        self._chars = self._settled_chars = 0
+
+    @property
+    def chars(self) -> int:
+        return self._chars
+
+    @chars.setter
+    def chars(self, chars: int) -> None:
+        global _kept_chars
+        if self.kept:
+            _kept_chars += chars - self._chars
+        self._chars = chars
 
     def due_at(self) -> int:
         """How long the answer must be for `at` to render it again, unless forced."""
@@ -136,6 +149,9 @@ class LiveRendering:
 
 
 _kept: OrderedDict[str, LiveRendering] = OrderedDict()
+# What the renderings kept hold together, counted as each changes: summing them at every new
+# reply cost more than the rest of making its rendering.
+_kept_chars = 0
 
 
 def rendering_of(reply: str, shares: Shares = ()) -> LiveRendering:
@@ -145,9 +161,11 @@ def rendering_of(reply: str, shares: Shares = ()) -> LiveRendering:
         _kept.move_to_end(reply)
         rendering.shares = rendering.shares or shares
         return rendering
+    global _kept_chars
     rendering = _kept[reply] = LiveRendering(shares)
-    # What is kept is measured as a rendering is made, not each time one is looked up.
-    chars = sum(kept.chars for kept in _kept.values())
-    while len(_kept) > 1 and (len(_kept) > KEEP_REPLIES or chars > KEEP_CHARS):
-        chars -= _kept.popitem(last=False)[1].chars
+    rendering.kept = True
+    while len(_kept) > 1 and (len(_kept) > KEEP_REPLIES or _kept_chars > KEEP_CHARS):
+        let_go = _kept.popitem(last=False)[1]
+        let_go.kept = False
+        _kept_chars -= let_go.chars
     return rendering

@@ -138,6 +138,23 @@ async def test_renderings_kept_are_bounded_by_the_html_they_hold(monkeypatch, se
     assert rendering_of("big-1") is not first
 
 
+async def test_a_rendering_let_go_no_longer_counts_in_what_is_kept(monkeypatch, settings):
+    settings.STREAMDEMO_RENDER_PROCESS = False
+    text = ANSWER[:2000]
+    whole = functools.partial(cut, text, len(text))
+    monkeypatch.setattr(live, "KEEP_REPLIES", 1)
+    gone = rendering_of("let-go")
+    kept = rendering_of("kept")  # one reply kept at most: the first is let go
+    monkeypatch.setattr(live, "KEEP_REPLIES", 256)
+    await gone.final(len(text), whole)  # its follower goes on with it, as it may
+    await kept.final(len(text), whole)
+    monkeypatch.setattr(live, "KEEP_CHARS", kept.chars * 3 // 2)
+
+    rendering_of("new")  # what is kept: the second and this one, within the bound
+
+    assert rendering_of("kept") is kept
+
+
 async def test_a_pause_renders_the_text_again_no_sooner_than_ten_times_the_last_rendering(
     monkeypatch, rendered
 ):
