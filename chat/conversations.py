@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from chat.context import Message, messages_for
+from chat.inserts import insert
 from chat.models import Conversation, Turn, title_from
 
 logger = logging.getLogger(__name__)
@@ -95,11 +96,12 @@ def _begin_turn(
         if regenerate:
             raise Conflict(regenerate)
         # A new conversation has no history and was created just now: two queries fewer per ask.
-        conversation = Conversation.objects.create(
+        conversation = Conversation(
             id=uuid.UUID(new_conversation) if new_conversation else uuid.uuid4(),
             session_key=session_key,
             title=title_from(question),
         )
+        insert(conversation)
     else:
         conversation = _owned(session_key, conversation_id, for_update=True)
         earlier = list(conversation.turns.all())
@@ -109,13 +111,15 @@ def _begin_turn(
             earlier.pop().delete()
         conversation.save(update_fields=["updated"])
     messages, left_out = messages_for(earlier, question, settings.STREAMDEMO_CONTEXT_CHARS)
-    Turn.objects.create(
-        conversation=conversation,
-        reply_id=reply_id,
-        question=question,
-        model=model,
-        provider=provider or "",
-        left_out=left_out,
+    insert(
+        Turn(
+            conversation=conversation,
+            reply_id=reply_id,
+            question=question,
+            model=model,
+            provider=provider or "",
+            left_out=left_out,
+        )
     )
     return Begun(str(conversation.id), conversation.title, messages, left_out, regenerate)
 
