@@ -20,12 +20,11 @@ from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chat import conversations, protocol, saving
+from chat import conversations, protocol
 from chat.inbound import Inbound
 from chat.limits import get_limits, visitor_of
 from chat.protocol import Refusal
 from chat.replies import get_replies
-from chat.replies.following import replay_saved
 from chat.socket_replies import SocketReplies
 from chat.transport import SEND_FAILED
 from chat.unread_budget import unread_budget_here
@@ -208,24 +207,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise Refusal(
                 "conflict", "This conversation has changed since this page showed it."
             ) from None
-        replies = get_replies()
-        for pk in turns:
-            turn = await conversations.turn_of(pk)
-            if turn is None:
-                continue  # gone since it was listed (regenerated, pruned): nothing of it to show
-            if turn.ending is None and await replies.log.info(turn.reply_id) is not None:
-                await self.replies.follow(turn.reply_id, after=-1)  # still being written: the last
-            else:
-                ending = await saving.ending_of(turn)
-                await replay_saved(turn, ending, -1, self.answer, self.replies.render)
-        await self.replies.show(watch.conversation)
-        await self.answer(protocol.watching(watch.conversation))
+        # Sent as a reply's frames are, paced by the window, while the socket reads on.
+        await self.replies.catch_up(turns, watch.conversation)
 
     async def answer(self, frame: dict[str, Any]) -> None:
         """Send a frame that answers the client's own message, without waiting for an ack: the
         socket reads no more, acks included, until it is sent. It waits while the connection
-        holds too much unsent (a watch's catch-up would otherwise pile up in daphne), and is
-        not sent to a client too far behind: that socket is closed."""
+        holds too much unsent (a flood of refused messages would otherwise pile up in daphne),
+        and is not sent to a client too far behind: that socket is closed."""
         await self.window.until_drained()
         if self.window.overrun and not self.gone:
             self.gone = True

@@ -5,11 +5,16 @@ the log has let it go, from the database. A socket that shows a conversation als
 replies that other tabs of its session ask in it, each once the reply followed before it has
 ended. Every frame of a followed reply waits for the socket's window (`chat.window`), so a
 client that does not read holds its replies where they are and the server holds no more.
+
+A watch's catch-up (`catch_up`) is followed the same way, a turn at a time, in a task of its
+own while the socket goes on reading the client's messages, acks among them: what follows it
+(the socket's next ask, a resume) waits for it to end instead of cutting it short.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +38,8 @@ class SocketReplies:
         self.render: protocol.Render = True
         self.follower: Follower | None = None
         self.following: asyncio.Task[None] | None = None
+        # A watch's catch-up while it runs: what is followed next waits for it.
+        self.catching_up: asyncio.Task[None] | None = None
         # The conversation this socket shows, and the task that hears of its other tabs' asks.
         self.shown: str | None = None
         self.watching: asyncio.Task[None] | None = None
@@ -41,8 +48,44 @@ class SocketReplies:
         """Follow the reply from the piece after `after`, instead of any followed before."""
         await self.unfollow()
         pace = self.window.until_open
-        self.follower = Follower(get_replies().log, reply, after, self.render, self.send, pace)
-        self.following = asyncio.create_task(self.follower.run())
+        follower = Follower(get_replies().log, reply, after, self.render, self.send, pace)
+        self.follower = follower
+        self.following = asyncio.create_task(self._after_catch_up(follower.run))
+
+    async def _after_catch_up(self, then: Callable[[], Awaitable[None]]) -> None:
+        if self.catching_up is not None and not self.catching_up.done():
+            await asyncio.wait({self.catching_up})
+        await then()
+
+    async def catch_up(self, turns: list[int], conversation: str) -> None:
+        """Send the conversation's turns of these keys, each as a resume from its start would,
+        paced by the window; then `watching`, and show the conversation from then on."""
+        await _cancel(self.catching_up)
+        await self.unfollow()
+        self.catching_up = self.following = asyncio.create_task(self._catch_up(turns, conversation))
+
+    async def _catch_up(self, turns: list[int], conversation: str) -> None:
+        # Shown first: a reply another tab asks meanwhile is followed once this is done.
+        await self.show(conversation)
+        live: asyncio.Task[None] | None = None
+        try:
+            for pk in turns:
+                turn = await conversations.turn_of(pk)
+                if turn is None:
+                    continue  # gone since it was listed (regenerated, pruned): nothing to show
+                if turn.ending is None and await get_replies().log.info(turn.reply_id) is not None:
+                    # Still being written (the last turn, then): followed live.
+                    log, pace = get_replies().log, self.window.until_open
+                    self.follower = Follower(log, turn.reply_id, -1, self.render, self.send, pace)
+                    live = asyncio.create_task(self.follower.run())
+                    continue
+                ending = await saving.ending_of(turn)
+                await replay_saved(turn, ending, -1, self._paced, self.render)
+            await self._paced(protocol.watching(conversation))
+            if live is not None:
+                await live
+        finally:
+            await _cancel(live)
 
     async def resume(self, reply: str, after: int) -> bool:
         """Follow the reply if it is the session's; False (and nothing sent) if not."""
@@ -65,7 +108,9 @@ class SocketReplies:
         """Follow a reply the log has let go: its saved turn, sent as the window allows."""
         await self.unfollow()
         ending = await saving.ending_of(turn)
-        self.following = asyncio.create_task(self._replay(turn, ending, after))
+        self.following = asyncio.create_task(
+            self._after_catch_up(functools.partial(self._replay, turn, ending, after))
+        )
 
     async def _replay(self, turn: Turn, ending: Ending, after: int) -> None:
         await replay_saved(turn, ending, after, self._paced, self.render)
@@ -75,7 +120,9 @@ class SocketReplies:
         await self.send(frame)
 
     async def unfollow(self) -> None:
-        await _cancel(self.following)
+        """Stop following the reply followed now; a catch-up under way goes on."""
+        if self.following is not self.catching_up:
+            await _cancel(self.following)
         self.following = self.follower = None
 
     async def show(self, conversation: str) -> None:
@@ -105,6 +152,7 @@ class SocketReplies:
 
     async def close(self) -> None:
         await self.unfollow()
+        await _cancel(self.catching_up)
         await _cancel(self.watching)
 
 

@@ -10,13 +10,13 @@ The connection itself paces it too (`chat.transport`): while daphne holds more u
 than Twisted buffers, the socket is full whatever the client has acknowledged, so a client
 that acknowledges frames it never reads gains nothing by it.
 
-Frames that answer the client's own messages (refusals, a watch's catch-up) cannot wait for an
+Frames that answer the client's own messages (refusals and other errors) cannot wait for an
 ack: the socket reads no more messages until they are sent, the acks among them, so however far
-behind its acks say the client is, that is no sign it is not reading (a catch-up of a long
-conversation is many windows' worth). They wait only while the connection holds too much unsent
-(`until_drained`), which the client's reading ends, and are not sent at all once the client is
-`overrun`, when the socket is closed: a window's worth sent while the connection held too much
-unsent.
+behind its acks say the client is, that is no sign it is not reading. They wait only while the
+connection holds too much unsent (`until_drained`), which the client's reading ends, and are not
+sent at all once the client is `overrun`, when the socket is closed: a window's worth sent while
+the connection held too much unsent. (A watch's catch-up is no such answer: it is followed as a
+reply is, paced by the window, while the socket reads on; see `chat.socket_replies`.)
 
 The windows of one process also share a budget (`chat.unread_budget`): while it is spent, a
 socket past its floor is full too, until acks, its own or others', give the budget room.

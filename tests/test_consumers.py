@@ -568,6 +568,37 @@ async def test_a_watch_sends_the_turns_asked_since_then_shows_the_conversation(u
     await watcher.disconnect()
 
 
+async def test_a_catch_up_waits_for_acks_and_an_ask_meanwhile_is_answered_after_it(
+    upstream, settings
+):
+    session = await new_session()
+    asker = await connect(session)
+    first = await asked_in_a_new_conversation(asker, upstream)
+    for question in ("Second?", "Third?"):
+        await ask(asker, question, conversation=first["conversation"])
+        await receive_reply(asker)
+    # A window smaller than one frame: each frame of the catch-up waits for the one before
+    # it to be acknowledged, which needs the socket to read while it catches up.
+    settings.STREAMDEMO_SOCKET_WINDOW_BYTES = 10
+    watcher = await connect(session)
+    await watcher.send_json_to({"type": "watch", "conversation": first["conversation"]})
+    opening = await receive(watcher)
+    assert await watcher.receive_nothing(timeout=0.2)  # held: nothing acknowledged yet
+    await ask(watcher, "Fourth?", conversation=first["conversation"])
+
+    frames = [opening]
+    while not (frames[-1]["type"] == "start" and frames[-1]["question"] == "Fourth?"):
+        await watcher.send_json_to({"type": "ack", "frames": len(frames)})
+        frames.append(await receive(watcher))
+
+    kinds = [frame["type"] for frame in frames]
+    starts = [frame["question"] for frame in frames if frame["type"] == "start"]
+    assert starts == ["First?", "Second?", "Third?", "Fourth?"]
+    assert kinds[-2] == "watching"  # the whole catch-up came before the ask's reply
+    await asker.disconnect()
+    await watcher.disconnect()
+
+
 async def test_a_watch_from_a_page_behind_its_conversation_is_told_so(upstream):
     session = await new_session()
     asker = await connect(session)
