@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -145,9 +146,23 @@ def _turns_after(session_key: str, conversation_id: str, reply_id: str | None) -
     return [pk for pk, _ in turns[known.index(reply_id) + 1 :]]
 
 
+# A turn's fields that may each hold an answer's worth: a catch-up reads each as it sends it.
+TEXTS = ("answer", "reasoning", "rendered")
+
+
 async def turn_of(pk: int) -> Turn | None:
-    """A turn with its conversation, by its key; None once it is gone (regenerated, pruned)."""
-    return await Turn.objects.select_related("conversation").filter(pk=pk).afirst()
+    """A turn with its conversation, by its key, without its `TEXTS` (see `stored`); None once
+    it is gone (regenerated, pruned)."""
+    turns = Turn.objects.select_related("conversation").defer(*TEXTS)
+    return await turns.filter(pk=pk).afirst()
+
+
+async def stored(turn: Turn, name: str) -> Any:
+    """The turn's field `name`: as loaded, or, if it was not, read now and not kept on the turn,
+    so that whoever holds the turn meanwhile (a socket that stopped reading) holds not that."""
+    if name not in turn.get_deferred_fields():
+        return getattr(turn, name)
+    return await Turn.objects.filter(pk=turn.pk).values_list(name, flat=True).afirst()
 
 
 async def find_turn(reply_id: str) -> Turn | None:

@@ -18,8 +18,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from chat import conversations, protocol, saving
-from chat.endings import Ending
+from chat import conversations, protocol
 from chat.models import Turn
 from chat.replies import get_replies
 from chat.replies.following import Follower, replay_saved
@@ -73,14 +72,14 @@ class SocketReplies:
                 turn = await conversations.turn_of(pk)
                 if turn is None:
                     continue  # gone since it was listed (regenerated, pruned): nothing to show
-                if turn.ending is None and await get_replies().log.info(turn.reply_id) is not None:
+                streaming = turn.status == Turn.Status.STREAMING
+                if streaming and await get_replies().log.info(turn.reply_id) is not None:
                     # Still being written (the last turn, then): followed live.
                     log, pace = get_replies().log, self.window.until_open
                     self.follower = Follower(log, turn.reply_id, -1, self.render, self.send, pace)
                     live = asyncio.create_task(self.follower.run())
                     continue
-                ending = await saving.ending_of(turn)
-                await replay_saved(turn, ending, -1, self._paced, self.render)
+                await replay_saved(turn, -1, self.send, self.render, self.window.until_open)
             await self._paced(protocol.watching(conversation))
             if live is not None:
                 await live
@@ -107,13 +106,12 @@ class SocketReplies:
     async def replay(self, turn: Turn, after: int) -> None:
         """Follow a reply the log has let go: its saved turn, sent as the window allows."""
         await self.unfollow()
-        ending = await saving.ending_of(turn)
         self.following = asyncio.create_task(
-            self._after_catch_up(functools.partial(self._replay, turn, ending, after))
+            self._after_catch_up(functools.partial(self._replay, turn, after))
         )
 
-    async def _replay(self, turn: Turn, ending: Ending, after: int) -> None:
-        await replay_saved(turn, ending, after, self._paced, self.render)
+    async def _replay(self, turn: Turn, after: int) -> None:
+        await replay_saved(turn, after, self.send, self.render, self.window.until_open)
 
     async def _paced(self, frame: dict[str, Any]) -> None:
         await self.window.until_open()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from chat.conversations import stored
 from chat.models import Turn
 from chat.rendering import render_markdown
 from chat.rendering.fair_queue import Shares
@@ -30,11 +31,15 @@ async def final_rendering(reply_id: str, text: str, shares: Shares = ()) -> str 
 
 
 async def saved_rendering(turn: Turn) -> str:
-    """The stored rendering of an ended turn's answer."""
-    if turn.rendered is None:
-        turn.rendered = await final_rendering(turn.reply_id, turn.answer) or ""
-        await Turn.objects.filter(pk=turn.pk).aupdate(rendered=turn.rendered)
-    return turn.rendered
+    """The stored rendering of an ended turn's answer (read now if the turn was loaded without
+    it, and then not kept on the turn: see `conversations.stored`)."""
+    rendered: str | None = await stored(turn, "rendered")
+    if rendered is None:
+        rendered = await final_rendering(turn.reply_id, await stored(turn, "answer")) or ""
+        await Turn.objects.filter(pk=turn.pk).aupdate(rendered=rendered)
+        if "rendered" not in turn.get_deferred_fields():
+            turn.rendered = rendered
+    return rendered
 
 
 def shown_rendering(turn: Turn) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
-from chat import protocol
-from chat.endings import Ending
+from chat import protocol, saving
+from chat.conversations import stored
 from chat.models import Turn
 from chat.replies.admission import running_groups
 from chat.replies.html_frames import HtmlFrames, Send
@@ -164,17 +164,28 @@ def start_frame(info: ReplyInfo) -> dict[str, Any]:
 
 
 async def replay_saved(
-    turn: Turn, ending: Ending, after: int, send: Send, render: protocol.Render = False
+    turn: Turn, after: int, send: Send, render: protocol.Render = False, pace: Pace | None = None
 ) -> None:
     """Answer a resume from the database once the log no longer has the reply.
 
     Saved text has no seqs: a client that has nothing gets the thinking and the answer each
     whole, as one `reasoning` and one `delta` frame, and the stored rendering; the final frame,
-    the same as the live one, carries the whole text for a client that had part of it.
+    the same as the live one, carries the whole text for a client that had part of it. Each
+    frame waits for `pace` first, and the text it carries is read only then: of a turn loaded
+    without its texts (`conversations.turn_of`), a socket whose client stopped reading holds
+    none while it waits.
     """
     reply = turn.reply_id
-    await send(
-        protocol.start(
+
+    async def paced(frame: Callable[[], Awaitable[dict[str, Any] | None]]) -> None:
+        if pace is not None:
+            await pace()
+        made = await frame()
+        if made is not None:
+            await send(made)
+
+    async def start() -> dict[str, Any]:
+        return protocol.start(
             reply,
             conversation=str(turn.conversation_id),
             title=turn.conversation.title,
@@ -184,17 +195,43 @@ async def replay_saved(
             left_out=turn.left_out,
             first_token_ms=(turn.stats or {}).get("first_token_ms"),
         )
-    )
+
+    seq, answered = 0, False
+
+    async def thinking() -> dict[str, Any] | None:
+        nonlocal seq
+        text = await stored(turn, "reasoning")
+        if not text:
+            return None
+        seq = 1
+        return protocol.delta(reply, 0, text, reasoning=True)
+
+    async def answer() -> dict[str, Any] | None:
+        nonlocal answered
+        text = await stored(turn, "answer")
+        answered = bool(text)
+        return protocol.delta(reply, seq, text) if text else None
+
+    async def rendering() -> dict[str, Any] | None:
+        markup = await saved_rendering(turn)
+        if not protocol.html_fits(markup):
+            return None
+        return protocol.html(reply, seq, markup, keep=0 if render == "changes" else None)
+
+    async def final() -> dict[str, Any]:
+        return protocol.final(reply, await saving.ending_of(await _whole(turn)))
+
+    await paced(start)
     if after < 0:
-        seq = 0
-        if turn.reasoning:
-            await send(protocol.delta(reply, seq, turn.reasoning, reasoning=True))
-            seq += 1
-        if turn.answer:
-            await send(protocol.delta(reply, seq, turn.answer))
-            if render:
-                markup = await saved_rendering(turn)
-                keep = 0 if render == "changes" else None
-                if protocol.html_fits(markup):
-                    await send(protocol.html(reply, seq, markup, keep=keep))
-    await send(protocol.final(reply, ending))
+        await paced(thinking)
+        await paced(answer)
+        if render and answered:
+            await paced(rendering)
+    await paced(final)
+
+
+async def _whole(turn: Turn) -> Turn:
+    """The turn with every field loaded: the one given if it is."""
+    if not turn.get_deferred_fields():
+        return turn
+    return await Turn.objects.select_related("conversation").aget(pk=turn.pk)
