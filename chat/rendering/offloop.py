@@ -26,11 +26,12 @@ from chat.rendering.worker import Worker, WorkerGone
 
 # Texts rendered in place: no longer than this, with no link or image (markdown-it looks for
 # the end of every `[` it meets, to the end of the text: 48 characters of `[](` took 1.7 ms,
-# 512 of `![` 8 ms), and few emphasis and HTML marks (512 characters of `_a` took 10 ms).
-# Within these, the costliest text found took 0.8 ms; an ordinary paragraph of 500, 0.4.
+# 512 of `![` 8 ms), no fenced code (Pygments: 13 ms for some lexers' worst 500 characters,
+# 190 for a lexer's first use), and no more of each of these marks than it says (512
+# characters of `_a` took 10 ms, 256 short lines 4.5, a table of 80 rows 4). Within these,
+# the costliest of 110,000 random texts took 1 ms; an ordinary paragraph of 500, 0.4.
 INLINE_CHARS = 512
-INLINE_EMPHASIS = 48
-INLINE_TAGS = 16
+INLINE_MARKS = {"_*~": 48, "`": 32, "\n": 24, "|": 24, "<": 16, "&": 16}
 
 T = TypeVar("T")
 # The rendering process of each event loop (a test run may go through several).
@@ -40,7 +41,7 @@ _workers: dict[asyncio.AbstractEventLoop, Worker] = {}
 async def run(
     render: Callable[..., T], text: str, *args: Any, shares: Shares = (), **kwargs: Any
 ) -> T:
-    """`render(text, *args, **kwargs)`, off the event loop unless `text` is short, in its turn
+    """`render(text, *args, **kwargs)`, off the event loop unless it is cheap, in its turn
     among the renderings of every visitor (`shares` says whose it is).
 
     `render` must be a module-level function of `chat.rendering`: the process imports it.
@@ -53,11 +54,10 @@ async def run(
 
 def renders_in_place(text: str) -> bool:
     """Whether `text` is cheap to render whatever it holds: cheaper than handing it over."""
-    return (
-        len(text) <= INLINE_CHARS
-        and "[" not in text
-        and text.count("_") + text.count("*") + text.count("~") <= INLINE_EMPHASIS
-        and text.count("<") <= INLINE_TAGS
+    if len(text) > INLINE_CHARS or "[" in text or "```" in text or "~~~" in text:
+        return False
+    return all(
+        sum(text.count(mark) for mark in marks) <= most for marks, most in INLINE_MARKS.items()
     )
 
 

@@ -37,8 +37,12 @@ async def test_a_short_text_renders_in_place_without_starting_a_process(settings
         "[](" * 16,
         "_a" * 64,
         "<!--" * 20,
+        "```scala\n" + '"' * 100 + "\n```",
+        "~~~python\nprint()\n~~~",
+        "a\n" * 100,
+        "|a|b|\n|-|-|\n" + "|a|b|\n" * 20,
     ],
-    ids=["images", "links", "emphasis", "tags"],
+    ids=["images", "links", "emphasis", "tags", "code", "tilde-code", "lines", "table"],
 )
 async def test_a_short_text_of_costly_marks_renders_in_the_process_not_in_place(settings, text):
     settings.STREAMDEMO_RENDER_PROCESS = True
