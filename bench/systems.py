@@ -75,8 +75,10 @@ def all_systems(
             "DATABASE_URL": database_url or f"sqlite:///{scratch / f'{name}.sqlite3'}",
             # Every visitor of the load comes from 127.0.0.1: an address may otherwise hold
             # only ten sessions' worth of sockets and replies. Each session stays in its own
-            # limits (one socket, one reply), as a visitor's would.
+            # limits (one socket, one reply), as a visitor's would; each loads the page first,
+            # starting a session of its own, a thousand at once.
             "STREAMDEMO_PER_ADDRESS": "100000",
+            "STREAMDEMO_NEW_SESSIONS_PER_MINUTE": "1000000",
         }
 
     return {

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
+from chat.new_sessions import address_of, new_sessions
+
 # Django makes keys of 32 lowercase letters and digits, and stores at most 40 characters.
 SESSION_KEY = re.compile(r"[a-z0-9]{8,40}")
 # What a page stores in its session, so that an empty session is still saved and sent back.
@@ -47,12 +49,15 @@ def page_session(request: HttpRequest) -> str:
     """The key of this browser's session, a new one if its cookie names none that is live.
 
     The websocket finds the session by the cookie this sets; an unknown or expired key is
-    replaced, never adopted.
+    replaced, never adopted. `TooManyNewSessions` when a new one is needed and the visitor's
+    address has started too many lately.
     """
     if not plausible(request.session.session_key):
         request.session = _store()
     # Reading loads the session: an unknown or expired key is dropped, and saving makes anew.
     if request.session.get(MARK) is None:
+        # A new one: `TooManyNewSessions` if its address has started too many lately.
+        new_sessions.take(address_of(request))
         request.session[MARK] = True
         request.session.save()
     return str(request.session.session_key)

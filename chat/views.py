@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,18 +16,37 @@ from django.utils.text import slugify
 from chat.conversations import ConversationNotFound, get_conversation, list_conversations
 from chat.export import export_markdown
 from chat.models import Conversation, Turn
+from chat.new_sessions import TooManyNewSessions
 from chat.sessions import page_session
 from chat.turn_renderings import shown_rendering
 
+TOO_MANY = "Too many new visitors from this address just now: try again in a minute."
 
+
+def _new_sessions_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except TooManyNewSessions:
+            response = HttpResponse(TOO_MANY, status=429, content_type="text/plain")
+            response["Retry-After"] = "60"
+            return response
+
+    return limited
+
+
+@_new_sessions_limited
 def index(request: HttpRequest) -> HttpResponse:
     return _page(request, None)
 
 
+@_new_sessions_limited
 def conversation(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return _page(request, _own_conversation(request, conversation_id))
 
 
+@_new_sessions_limited
 def export(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     found = _own_conversation(request, conversation_id)
     response = HttpResponse(export_markdown(found), content_type="text/markdown; charset=utf-8")

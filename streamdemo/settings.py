@@ -210,6 +210,8 @@ STREAMDEMO_RESUME_BURST = env.int("STREAMDEMO_RESUME_BURST", default=30)
 STREAMDEMO_RESUMES_PER_MINUTE = env.float("STREAMDEMO_RESUMES_PER_MINUTE", default=60)
 STREAMDEMO_SESSION_REPLIES = env.int("STREAMDEMO_SESSION_REPLIES", default=2)
 STREAMDEMO_SESSION_SOCKETS = env.int("STREAMDEMO_SESSION_SOCKETS", default=20)
+# New sessions (page loads without one) an address may start a minute, after two minutes' worth.
+STREAMDEMO_NEW_SESSIONS_PER_MINUTE = env.float("STREAMDEMO_NEW_SESSIONS_PER_MINUTE", default=60)
 STREAMDEMO_PER_ADDRESS = env.int("STREAMDEMO_PER_ADDRESS", default=10)
 # Proxies (addresses or networks) whose X-Forwarded-For names the client; nobody else's is read.
 STREAMDEMO_TRUSTED_PROXIES = env.list("STREAMDEMO_TRUSTED_PROXIES", default=[])

@@ -60,8 +60,10 @@ def fresh_limits():
     from django.conf import settings
 
     from chat.limits import forget_limits
+    from chat.new_sessions import new_sessions
 
     forget_limits()
+    new_sessions.forget()
     if settings.REDIS_URL:
         from chat.limits.redis_limits import forget_everything
 

@@ -70,6 +70,8 @@ def app_env(folder: Path, upstream_base_url: str) -> dict[str, str]:
         "STREAMDEMO_CONTEXT_CHARS": "2000",
         # Twice what the page reads between two acks: a long answer shows the page acknowledges.
         "STREAMDEMO_SOCKET_WINDOW_BYTES": str(128 * 1024),
+        # Every browser context of the suite is a new visitor from 127.0.0.1, to one server.
+        "STREAMDEMO_NEW_SESSIONS_PER_MINUTE": "100000",
     }
 
 
