@@ -77,6 +77,11 @@ class LiveRendering:
             _kept_chars += chars - self._chars
         self._chars = chars
 
+    @property
+    def pause_at(self) -> float:
+        """When (`time.monotonic`) a rendering for a pause in the stream may next be made."""
+        return self._pause_at
+
     def due_at(self) -> int:
         """How long the answer must be for `at` to render it again, unless forced."""
         latest = self.latest

@@ -101,11 +101,13 @@ class HtmlFrames:
                 else:
                     await self._offer(force=False)
             elif self.shown < self.length and self.forced < self.length:
-                # The shared rendering waits for more text; if the stream pauses, not for long.
+                # The shared rendering waits for more text; if the stream pauses, not for long:
+                # PAUSE, or until a rendering for a pause may be made, if that is later.
                 # (Meanwhile another socket's follower may have had it made again.)
                 seen = self.length
+                wait = max(PAUSE, self.live.pause_at - time.monotonic())
                 try:
-                    async with asyncio.timeout(PAUSE):
+                    async with asyncio.timeout(wait):
                         await self.due.wait()
                 except TimeoutError:
                     await self._offer(force=self.length == seen)
@@ -128,11 +130,13 @@ class HtmlFrames:
         async with self.rendering:
             length, upto = self.length, self.last_seq
             self.offered = length
-            if force:
-                self.forced = length
             snapshot = await self.live.at(
                 upto, length, lambda begins: self.text_between(begins, length), force=force
             )
+            if force and (snapshot is None or snapshot.length >= length):
+                # Rendered for the pause (or past needing it); a rendering declined as too soon
+                # after the last one is asked for again once it may be made.
+                self.forced = length
             self.due_at = max(length + 1, self.live.due_at())
             if snapshot is not None and snapshot.length > self.shown:
                 await self._show(snapshot.length, snapshot.blocks, whole=False)
