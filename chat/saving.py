@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 
 from chat.endings import CRASHED, Ending, interrupted
 from chat.models import Turn
+from chat.per_loop import PerLoop
 from chat.rendering.fair_queue import Shares
 from chat.turn_renderings import final_rendering
 from chat.turn_updates import update_turns
@@ -74,10 +75,7 @@ async def save_ending(reply_id: str, ending: Ending, shares: Shares = ()) -> Non
     """`end_turn`, with the ends of other replies that come meanwhile, in one transaction."""
     # Rendered before the end is queued: a rendering in its process does not hold up the others.
     rendered = await final_rendering(reply_id, ending.text, shares)
-    loop = asyncio.get_running_loop()
-    global _endings
-    _endings = {k: v for k, v in _endings.items() if not k.is_closed()}
-    await _endings.setdefault(loop, _Endings()).save(reply_id, ending, rendered)
+    await _endings.get().save(reply_id, ending, rendered)
 
 
 class _Endings:
@@ -113,7 +111,7 @@ class _Endings:
                 saved.set_result(None)
 
 
-_endings: dict[asyncio.AbstractEventLoop, _Endings] = {}
+_endings = PerLoop(_Endings)
 
 
 @transaction.atomic

@@ -10,10 +10,11 @@ as before, and what the process holds stays within the budget and a floor's wort
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from django.conf import settings
+
+from chat.per_loop import PerLoop
 
 # What any socket may have unacknowledged, however much the others have: twice what the page
 # reads between two acks, so that it never waits for its own ack to come back.
@@ -49,14 +50,9 @@ class UnreadBudget:
         self._waiting.pop(window, None)
 
 
-_budgets: dict[asyncio.AbstractEventLoop, UnreadBudget] = {}
+_budgets = PerLoop(lambda: UnreadBudget(int(settings.STREAMDEMO_UNREAD_BYTES)))
 
 
 def unread_budget_here() -> UnreadBudget:
-    """This event loop's budget (a test run may go through several loops)."""
-    global _budgets
-    loop = asyncio.get_running_loop()
-    if loop not in _budgets:
-        _budgets = {other: budget for other, budget in _budgets.items() if not other.is_closed()}
-        _budgets[loop] = UnreadBudget(int(settings.STREAMDEMO_UNREAD_BYTES))
-    return _budgets[loop]
+    """This event loop's budget."""
+    return _budgets.get()

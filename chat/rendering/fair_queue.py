@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from chat.per_loop import PerLoop
+
 T = TypeVar("T")
 
 # Whose rendering it is: each key (a session's, an address's) with the number of visitors'
@@ -116,14 +118,9 @@ class FairQueue:
         self._epoch = now
 
 
-_queues: dict[asyncio.AbstractEventLoop, FairQueue] = {}
+_queues = PerLoop(FairQueue)
 
 
 def fair_queue_here() -> FairQueue:
-    """This event loop's queue (a test run may go through several loops)."""
-    global _queues
-    loop = asyncio.get_running_loop()
-    if loop not in _queues:
-        _queues = {other: queue for other, queue in _queues.items() if not other.is_closed()}
-        _queues[loop] = FairQueue()
-    return _queues[loop]
+    """This event loop's queue."""
+    return _queues.get()

@@ -16,6 +16,7 @@ import time
 from django.conf import settings
 
 from chat.endings import RESTARTED, STOPPED, Ending, interrupted
+from chat.per_loop import PerLoop
 from chat.protocol import Ask, Refusal
 from chat.replies import admission, turns
 from chat.replies.admission import running_groups
@@ -38,7 +39,8 @@ class Replies:
         self.log = log
         self.announcements = announcements
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._checkpoints: dict[asyncio.AbstractEventLoop, Checkpoints] = {}
+        # Asyncio locks and tasks belong to one loop; a test run may go through several.
+        self._checkpoints = PerLoop(Checkpoints)
         self._shutting_down = False
 
     def running(self) -> int:
@@ -107,16 +109,10 @@ class Replies:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            for checkpoints in self._checkpoints.values():
+            for checkpoints in self._checkpoints.all():
                 await checkpoints.close()
         finally:
             self._shutting_down = False
-
-    def _checkpoints_here(self) -> Checkpoints:
-        # Asyncio locks and tasks belong to one loop; a test run may go through several.
-        loop = asyncio.get_running_loop()
-        self._checkpoints = {k: v for k, v in self._checkpoints.items() if not k.is_closed()}
-        return self._checkpoints.setdefault(loop, Checkpoints())
 
     async def _run(
         self, info: ReplyInfo, backend: Backend, messages: Messages, stored: asyncio.Future[None]
@@ -142,7 +138,7 @@ class Replies:
     ) -> None:
         reply = info.reply
         transcript = Transcript(info.asked_at, int(settings.STREAMDEMO_MAX_ANSWER_BYTES))
-        checkpoints = self._checkpoints_here()
+        checkpoints = self._checkpoints.get()
         checkpoints.track(reply, transcript)
         stream = astream_answer(messages, backend)
         ending: Ending | None = None
