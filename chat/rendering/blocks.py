@@ -54,36 +54,63 @@ def render_region(text: str, *, final: bool, block_chars: int) -> Region:
     A block longer than `block_chars` is shown as escaped preformatted text: rendering it could
     cost too much, and it is not worth a reader's while as markdown.
     """
-    source = text if final else complete_partial_table(text)
-    state = StateCore(source, MARKDOWN, {})
-    _NORMALIZE(state)  # line breaks as "\n", NUL as U+FFFD; the lines stay the same lines
-    MARKDOWN.block.parse(state.src, MARKDOWN, state.env, state.tokens)
-    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
-    # A text ending in "\r" may go on with "\n": that line break is not sure yet.
-    complete = len(starts) - 1 - (1 if text.endswith("\r") else 0)
-
-    def offset(line: int) -> int:
-        return starts[line] if line < len(starts) else len(text)
-
-    groups = list(top_level(state.tokens))
-    lines = [_lines(group) for group in groups]
+    parsed = _Parsed(text, final)
+    groups, lines = parsed.groups, parsed.lines
     settled = len(groups)
     if not final:
         settled = 0
-        while settled + 1 < len(groups) and lines[settled + 1][0] + 1 < complete:
+        while settled + 1 < len(groups) and lines[settled + 1][0] + 1 < parsed.complete:
             settled += 1
-    blocks = []
-    for group, (first, end) in zip(groups, lines, strict=True):
-        length = offset(end) - offset(first)
-        if length > block_chars:
-            blocks.append(
-                unformatted(text[offset(first) : offset(end)], too_long_note(block_chars))
-            )
-        else:
-            blocks.append(_render(group, state.env))
+    blocks = [parsed.render(index, block_chars) for index in range(len(groups))]
     # What comes before the first block may still become part of it: kept until that settles.
-    settled_chars = len(text) if final else offset(lines[settled][0]) if settled else 0
+    settled_chars = len(text) if final else parsed.offset(lines[settled][0]) if settled else 0
     return Region(tuple(blocks), settled, settled_chars)
+
+
+def render_part(
+    text: str, *, block_chars: int, first: int, part_chars: int
+) -> tuple[tuple[str, ...], int | None]:
+    """The blocks of the whole `text`'s rendering from block `first` on, as `render_region`
+    with `final` renders them, until they span `part_chars` of the text (one at least); and
+    the index of the block to render next, None after the last. A long answer rendered part
+    by part takes several shorter turns (`fair_queue`) instead of one long one."""
+    parsed = _Parsed(text, final=True)
+    blocks: list[str] = []
+    spanned, index = 0, first
+    while index < len(parsed.groups) and (not blocks or spanned < part_chars):
+        begins, ends = parsed.lines[index]
+        spanned += parsed.offset(ends) - parsed.offset(begins)
+        blocks.append(parsed.render(index, block_chars))
+        index += 1
+    return tuple(blocks), index if index < len(parsed.groups) else None
+
+
+class _Parsed:
+    """A text parsed into top-level blocks (markdown-it's block rules), each rendered on
+    demand (its inline rules: most of the cost)."""
+
+    def __init__(self, text: str, final: bool) -> None:
+        self.text = text
+        source = text if final else complete_partial_table(text)
+        state = StateCore(source, MARKDOWN, {})
+        _NORMALIZE(state)  # line breaks as "\n", NUL as U+FFFD; the lines stay the same lines
+        MARKDOWN.block.parse(state.src, MARKDOWN, state.env, state.tokens)
+        self.env = state.env
+        self._starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+        # A text ending in "\r" may go on with "\n": that line break is not sure yet.
+        self.complete = len(self._starts) - 1 - (1 if text.endswith("\r") else 0)
+        self.groups = list(top_level(state.tokens))
+        self.lines = [_lines(group) for group in self.groups]
+
+    def offset(self, line: int) -> int:
+        return self._starts[line] if line < len(self._starts) else len(self.text)
+
+    def render(self, index: int, block_chars: int) -> str:
+        first, end = self.lines[index]
+        begins, ends = self.offset(first), self.offset(end)
+        if ends - begins > block_chars:
+            return unformatted(self.text[begins:ends], too_long_note(block_chars))
+        return _render(self.groups[index], self.env)
 
 
 def top_level(tokens: Sequence[Token]) -> Iterator[Sequence[Token]]:

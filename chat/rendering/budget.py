@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from chat.rendering.blocks import render_region, unformatted
+from chat.rendering.blocks import render_part, render_region, unformatted
 
 
 def max_chars() -> int:
@@ -32,6 +32,16 @@ def whole(text: str, limit: int, block_limit: int) -> tuple[str, ...]:
     if len(text) > limit:
         return too_long(text, limit)
     return render_region(text, final=True, block_chars=block_limit).blocks
+
+
+def whole_part(
+    text: str, limit: int, block_limit: int, first: int, part_chars: int
+) -> tuple[tuple[str, ...], int | None]:
+    """The blocks of `whole`'s rendering from block `first` on, about `part_chars` of the text
+    of them, and the block to go on from (None: done); see `blocks.render_part`."""
+    if len(text) > limit:
+        return too_long(text, limit), None
+    return render_part(text, block_chars=block_limit, first=first, part_chars=part_chars)
 
 
 def render_markdown(text: str) -> str:

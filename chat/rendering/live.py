@@ -25,6 +25,10 @@ from chat.rendering.blocks import render_region
 from chat.rendering.fair_queue import Shares
 
 GROWTH = 0.5
+# About how much text one turn of a final rendering renders (at least one block): markdown-it
+# took 0.2 s for this much of hostile text, and parsing the whole text's blocks again for each
+# part costs some 3% of rendering an ordinary answer.
+FINAL_PART_CHARS = 16_000
 PAUSE_SPACING = 10
 KEEP_REPLIES = 256
 KEEP_CHARS = 32_000_000
@@ -136,16 +140,25 @@ class LiveRendering:
         self.chars = self._settled_chars + sum(map(len, tail))
 
     async def final(self, length: int, text_from: TextFrom) -> tuple[str, ...]:
-        """The rendering of the whole answer (`length` characters), made once."""
+        """The rendering of the whole answer (`length` characters), made once, in parts of
+        about `FINAL_PART_CHARS` of the text, each a turn of its own among every visitor's
+        renderings: another's rendering waits for one part, not for a long answer's whole."""
         async with self._turn:
             if self._final is None or self._final[0] != length:
-                blocks = await offloop.run(
-                    budget.whole,
-                    text_from(0),
-                    budget.max_chars(),
-                    budget.block_chars(),
-                    shares=self.shares,
-                )
+                text, made = text_from(0), list[str]()
+                first: int | None = 0
+                while first is not None:
+                    part, first = await offloop.run(
+                        budget.whole_part,
+                        text,
+                        budget.max_chars(),
+                        budget.block_chars(),
+                        first,
+                        FINAL_PART_CHARS,
+                        shares=self.shares,
+                    )
+                    made += part
+                blocks = tuple(made)
                 self._final = (length, blocks)
                 # Followers still streaming keep the snapshots they hold; nobody needs more.
                 self.settled, self.latest = [], None

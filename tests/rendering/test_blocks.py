@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from chat.rendering.blocks import render_region
+from chat.rendering.blocks import render_part, render_region
 from chat.rendering.markdown import MARKDOWN, sanitise
 
 BIG = 1_000_000
@@ -74,6 +74,20 @@ def test_reference_links_defined_later_resolve_in_the_final_rendering():
 
     link = '<a href="https://example.com" rel="noopener noreferrer nofollow">the docs</a>'
     assert final.blocks == (f"<p>See {link}.</p>\n",)
+
+
+def test_a_whole_answer_rendered_part_by_part_is_the_same_as_rendered_at_once():
+    text = "See [the docs].\n\n" + "".join(f"## {n}\n\nSome *text* {n}.\n\n" for n in range(30))
+    text += "[the docs]: https://example.com\n"
+    parts, first = [], 0
+    while first is not None:
+        part, first = render_part(text, block_chars=BIG, first=first, part_chars=100)
+        parts.append(part)
+
+    assert len(parts) > 5
+    assert all(parts)  # each part renders one block at least
+    assert sum(parts, ()) == render_region(text, final=True, block_chars=BIG).blocks
+    assert 'href="https://example.com"' in parts[0][0]  # defined at the end, known in part one
 
 
 def top_level_elements(html: str) -> int:

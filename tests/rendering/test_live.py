@@ -1,12 +1,16 @@
 """A reply's shared rendering: each block rendered once, the work in proportion to the answer."""
 
+import asyncio
 import functools
+import threading
 
 import pytest
 
-from chat.rendering import blocks, budget, live
+from chat.rendering import blocks, budget, live, offloop
 from chat.rendering.live import LiveRendering, rendering_of
 
+ALICE = (("session:alice", 2), ("address:10.0.0.1", 20))
+BOB = (("session:bob", 2), ("address:10.0.0.2", 20))
 ANSWER = "".join(
     f"## Part {n}\n\nSome *text* for part {n}, and `code`.\n\n- one\n- two\n\n"
     f"```python\nprint({n})\n```\n\n| a | b |\n|---|---|\n| {n} | x |\n\n"
@@ -87,13 +91,13 @@ async def test_a_follower_behind_the_newest_rendering_gets_none_until_it_catches
 async def test_the_final_rendering_is_made_once_for_every_follower(monkeypatch, settings):
     settings.STREAMDEMO_RENDER_PROCESS = False
     made = []
-    whole = budget.whole
+    whole_part = budget.whole_part
 
-    def counting_whole(text, *limits):
+    def counting(text, *limits):
         made.append(text)
-        return whole(text, *limits)
+        return whole_part(text, *limits)
 
-    monkeypatch.setattr(budget, "whole", counting_whole)
+    monkeypatch.setattr(budget, "whole_part", counting)
     rendering = LiveRendering()
 
     finals = [await rendering.final(len(ANSWER), lambda begins: ANSWER[begins:]) for _ in range(3)]
@@ -101,6 +105,45 @@ async def test_the_final_rendering_is_made_once_for_every_follower(monkeypatch, 
     assert made == [ANSWER]
     assert finals[0] == finals[2]
     assert "".join(finals[0]) == budget.render_markdown(ANSWER)
+
+
+async def test_another_visitors_rendering_goes_between_the_parts_of_a_long_final_one(
+    monkeypatch, settings
+):
+    settings.STREAMDEMO_RENDER_PROCESS = False  # in a thread: the test holds its first part
+    monkeypatch.setattr(live, "FINAL_PART_CHARS", len(ANSWER) // 3)
+    begun, under_way, first_part = [], threading.Event(), threading.Event()
+    whole_part, whole = budget.whole_part, budget.whole
+
+    def held_part(text, limit, block_limit, first, part_chars):
+        begun.append(f"alice {first}")
+        if first == 0:
+            under_way.set()
+            first_part.wait(5)
+        return whole_part(text, limit, block_limit, first, part_chars)
+
+    def other(text, *limits):
+        begun.append("bob")
+        return whole(text, *limits)
+
+    monkeypatch.setattr(budget, "whole_part", held_part)
+    monkeypatch.setattr(budget, "whole", other)
+    alice = asyncio.create_task(
+        LiveRendering(ALICE).final(len(ANSWER), lambda begins: ANSWER[begins:])
+    )
+    assert await asyncio.to_thread(under_way.wait, 5)  # the first part is under way, held
+    bob = asyncio.create_task(
+        offloop.run(budget.whole, "Bob's *answer*. " * 60, 10**6, 10**6, shares=BOB)
+    )
+    for _ in range(5):
+        await asyncio.sleep(0)  # Bob's rendering waits for its turn
+    first_part.set()
+    alice_blocks, bob_blocks = await asyncio.gather(alice, bob)
+
+    assert begun[:2] == ["alice 0", "bob"]  # after Alice's first part, not after all of hers
+    assert len(begun) > 3
+    assert "".join(alice_blocks) == budget.render_markdown(ANSWER)
+    assert "<em>answer</em>" in "".join(bob_blocks)
 
 
 async def test_an_answer_past_the_budget_becomes_plain_text_as_it_streams(settings):
