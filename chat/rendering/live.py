@@ -7,8 +7,9 @@ arrived since the one before, and a whole answer's rendering work stays in propo
 length, however it streams. A pause in the stream may add one rendering of the region, no
 sooner than `PAUSE_SPACING` times the last rendering took after it, so a slow stream of a long
 block costs at most about a tenth of a core, wherever it renders. The
-final rendering, of the whole text at once, is made once. A resume or a second tab reuses all
-of it; what is kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go first.
+final rendering, of the whole text at once, is made once (a long one in parts, each taking its
+turn among every visitor's renderings). A resume or a second tab reuses all of it; what is
+kept is bounded (`KEEP_REPLIES`, `KEEP_CHARS`), the oldest let go first.
 """
 
 from __future__ import annotations
