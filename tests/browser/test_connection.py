@@ -5,6 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.actions import ask, last_turn
+from tests.browser.conftest import app_env, prepare
+from tests.support.daphne import Daphne
 from tests.support.upstream import Script
 
 pytestmark = pytest.mark.browser
@@ -114,3 +116,20 @@ def test_an_answer_many_times_the_sockets_window_arrives_whole(chat, upstream):
     # Too long to render, the answer is shown as plain text, with a Copy button like any block.
     shown = turn.locator(".answer pre").inner_text()
     assert shown == "".join(chunks)
+
+
+def test_a_tab_beyond_the_sessions_share_of_sockets_says_so(page, upstream, tmp_path):
+    env = {**app_env(tmp_path, upstream.base_url), "STREAMDEMO_SESSION_SOCKETS": "1"}
+    server = prepare(Daphne(env)).start()
+    try:
+        page.goto(f"{server.url}/")
+        page.locator("#status[data-state='connected']").wait_for()
+        second = page.context.new_page()  # the same browser: the same session
+        second.goto(f"{server.url}/")
+
+        status = second.locator("#status")
+        expect(status).to_have_attribute("data-state", "offline")
+        expect(status).to_contain_text("too many connections from this browser or network")
+        expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+    finally:
+        server.stop()

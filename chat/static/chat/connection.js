@@ -3,6 +3,13 @@
 // docs/protocol.md).
 
 const MAX_DELAY_MS = 15000;
+// Why the server closed a socket, by its close code (docs/protocol.md), as the status says it.
+const CLOSED_BECAUSE = {
+  4003: "the server takes text messages only",
+  4008: "this page fell too far behind reading",
+  4009: "a message was too large",
+  4013: "too many connections from this browser or network: close other tabs of this chat",
+};
 // About this much received between two acks: rare enough to cost the server little, well
 // within its window (1 MiB by default).
 const ACK_BYTES = 65536;
@@ -12,6 +19,9 @@ export class Connection {
     Object.assign(this, { url, onOpen, onFrame, onClose, onState });
     this.socket = null;
     this.attempts = 0;
+    // Sockets the server closed in a row for a reason of its own (CLOSED_BECAUSE): their
+    // opening does not end the backoff, or a page over its share would retry twice a second.
+    this.refused = 0;
     this.timer = null;
   }
 
@@ -34,6 +44,7 @@ export class Connection {
       this.onOpen();
     });
     socket.addEventListener("message", (event) => {
+      this.refused = 0;
       received += 1;
       unacknowledged += event.data.length;
       if (unacknowledged >= ACK_BYTES && socket.readyState === WebSocket.OPEN) {
@@ -48,10 +59,15 @@ export class Connection {
       }
       this.onFrame(frame);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.scheduleReconnect();
+      const why = CLOSED_BECAUSE[event.code];
+      if (why) {
+        this.refused += 1;
+        this.attempts = this.refused;
+      }
+      this.scheduleReconnect(why);
       this.onClose();
     });
   }
@@ -67,10 +83,11 @@ export class Connection {
     if (!this.socket && this.timer !== null) this.connect();
   }
 
-  scheduleReconnect() {
+  scheduleReconnect(why) {
     const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** this.attempts) * (0.75 + Math.random() / 2);
     this.attempts += 1;
-    this.onState("offline", `offline, reconnecting in ${Math.ceil(delay / 1000)} s…`);
+    const seconds = Math.ceil(delay / 1000);
+    this.onState("offline", `${why ?? "offline"}, reconnecting in ${seconds} s…`);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 }
