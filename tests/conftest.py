@@ -54,6 +54,20 @@ def fresh_reply_log(request):
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pools_closed_before_the_test_database_goes(django_db_setup):
+    """On PostgreSQL each connection comes from a pool, and sockets' and replies' connections,
+    opened in other threads, go back to it open: it is closed before the test database is
+    dropped (set up first, this is torn down first), which PostgreSQL refuses while a
+    connection uses it."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) is not None:
+            connection.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def fresh_limits():
     """Each test a visitor no limit has counted yet: every test comes from 127.0.0.1."""
