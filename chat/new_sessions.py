@@ -18,9 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from chat.client_address import client_address
-
-# How many addresses' buckets are kept before those that are full again are let go.
-SWEEP_SIZE = 1024
+from chat.token_buckets import TokenBuckets
 
 
 class TooManyNewSessions(Exception):
@@ -30,36 +28,20 @@ class TooManyNewSessions(Exception):
 class NewSessions:
     def __init__(self) -> None:
         self._lock = threading.Lock()  # views run in threads
-        # Each address's tokens and when they were counted.
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._tokens = TokenBuckets()
 
     def take(self, address: str, now: float | None = None) -> None:
         """Count a new session of `address`; `TooManyNewSessions` when it has none left."""
         per_minute = float(settings.STREAMDEMO_NEW_SESSIONS_PER_MINUTE)
-        burst = 2 * per_minute
         now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, at = self._buckets.get(address, (burst, now))
-            tokens = min(burst, tokens + (now - at) * per_minute / 60)
-            if tokens < 1:
+            if not self._tokens.take([(address, 2 * per_minute, per_minute)], now):
                 raise TooManyNewSessions(address)
-            self._buckets[address] = (tokens - 1, now)
-            if len(self._buckets) > SWEEP_SIZE:
-                self._sweep(now, burst, per_minute)
 
     def forget(self) -> None:
         """Count afresh (tests do, between cases)."""
         with self._lock:
-            self._buckets.clear()
-
-    def _sweep(self, now: float, burst: float, per_minute: float) -> None:
-        full = [
-            address
-            for address, (tokens, at) in self._buckets.items()
-            if tokens + (now - at) * per_minute / 60 >= burst
-        ]
-        for address in full:
-            del self._buckets[address]
+            self._tokens = TokenBuckets()
 
 
 new_sessions = NewSessions()

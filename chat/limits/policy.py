@@ -13,10 +13,9 @@ from django.conf import settings
 
 from chat.client_address import client_address
 from chat.sessions import session_of
+from chat.token_buckets import Bucket
 
 Action = Literal["ask", "resume"]
-# A token bucket: its key, how many tokens it holds when full, and how many it gains a minute.
-Bucket = tuple[str, float, float]
 # A group of sockets (or replies) counted together, and how many it may hold.
 Group = tuple[str, int]
 

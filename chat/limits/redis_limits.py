@@ -12,8 +12,9 @@ import asyncio
 
 import redis.asyncio as redis
 
-from chat.limits.policy import Bucket, Group, Limits
+from chat.limits.policy import Group, Limits
 from chat.replies.redis_common import LoopClients
+from chat.token_buckets import Bucket
 
 PREFIX = "streamdemo:limits:"
 SOCKET_LEASE_SECONDS = 60.0

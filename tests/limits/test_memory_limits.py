@@ -2,7 +2,8 @@
 the visitors seen lately, however many there have been."""
 
 from chat.limits import Visitor
-from chat.limits.memory_limits import SWEEP_SIZE, MemoryLimits
+from chat.limits.memory_limits import MemoryLimits
+from chat.token_buckets import SWEEP_SIZE
 
 
 class Clock:
@@ -51,4 +52,4 @@ async def test_the_table_forgets_visitors_whose_allowance_is_whole_again(setting
         await limits.allow("resume", Visitor(None, f"10.0.{number // 256}.{number % 256}"))
         clock.now += 1.0  # each visitor's allowance is whole again minutes later
 
-    assert len(limits._buckets) < SWEEP_SIZE
+    assert len(limits._tokens) < SWEEP_SIZE
