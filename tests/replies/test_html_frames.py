@@ -7,6 +7,8 @@ import time
 import uuid
 from html.parser import HTMLParser
 
+import pytest
+
 from chat.endings import Ending
 from chat.rendering import blocks, live, render_markdown
 from chat.replies.following import Follower
@@ -90,39 +92,30 @@ async def test_text_that_came_before_a_pause_is_rendered_during_the_pause(settin
     assert "<pre" in then[1]["html"]
 
 
+@pytest.mark.parametrize(
+    "costly",
+    # Rendering that costs: the pause's rendering waits ten times that, past PAUSE, and is
+    # made then.
+    [None, 0.08],
+    ids=["cheap", "after-a-costly-rendering"],
+)
 async def test_a_little_more_text_after_all_was_rendered_is_rendered_when_the_stream_pauses(
-    settings,
+    monkeypatch, settings, costly
 ):
     settings.STREAMDEMO_RENDER_INTERVAL = 0.05
+    if costly:
+        region = live.render_region
+
+        def costing(text, **options):
+            time.sleep(costly)
+            return region(text, **options)
+
+        monkeypatch.setattr(live, "render_region", costing)
     log, reply, follower, frames = await followed_live()
     await log.append(reply, Delta(0, "A paragraph of some length, rendered whole"))
     first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
 
     # Too little for the shared rendering to be made again at once, then nothing more comes.
-    await log.append(reply, Delta(1, " *and*"))
-    then = [await asyncio.wait_for(frames.get(), 5) for _ in range(2)]
-    await log.close(reply, Ending(status="done", text="", model="m"))
-    await follower
-
-    assert [f["type"] for f in first] == ["start", "delta", "html"]
-    assert [(f["type"], f.get("upto")) for f in then] == [("delta", None), ("html", 1)]
-    assert "<em>and</em>" in then[1]["html"]
-
-
-async def test_a_pause_after_a_costly_rendering_is_rendered_once_it_may_be(monkeypatch, settings):
-    settings.STREAMDEMO_RENDER_INTERVAL = 0.05
-    region = live.render_region
-
-    def costly(text, **options):
-        time.sleep(0.08)  # what rendering this costs: the pause's rendering waits ten times that
-        return region(text, **options)
-
-    monkeypatch.setattr(live, "render_region", costly)
-    log, reply, follower, frames = await followed_live()
-    await log.append(reply, Delta(0, "A paragraph of some length, rendered whole"))
-    first = [await asyncio.wait_for(frames.get(), 5) for _ in range(3)]
-
-    # Too little to render again at once; then the stream pauses, for longer than PAUSE.
     await log.append(reply, Delta(1, " *and*"))
     then = [await asyncio.wait_for(frames.get(), 5) for _ in range(2)]
     await log.close(reply, Ending(status="done", text="", model="m"))
