@@ -2,16 +2,14 @@
 
 import asyncio
 
-import aiohttp
 import psutil
 import pytest
-from yarl import URL
 
 from chat.unread_budget import FLOOR, UnreadBudget
 from chat.window import Window
 from tests.support.acknowledging import read_acknowledging
 from tests.support.daphne import serve_app
-from tests.support.unread import Unread, unsent_bytes
+from tests.support.unread import browser_with_session, unread_sending, unsent_bytes
 from tests.support.upstream import Script
 
 MiB = 1024 * 1024
@@ -104,10 +102,7 @@ async def test_a_hundred_sockets_that_never_read_hold_the_server_to_its_budget(s
     # 3 MB, more than each socket's window, resumed from its start by sockets that read nothing.
     chunks = [f"{n:05}" + "x" * 995 for n in range(3000)]
     upstream.will_answer(Script(chunks=chunks))
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-        await browser.get(server.url + "/")
-        session = jar.filter_cookies(URL(server.url))["sessionid"].value
+    async with browser_with_session(server.url) as (browser, session):
         async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
             await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
             # Up to its last piece: the final frame, carrying 3 MB, is more than daphne sends.
@@ -116,9 +111,7 @@ async def test_a_hundred_sockets_that_never_read_hold_the_server_to_its_budget(s
         process = psutil.Process(server.process.pid)
         before = process.memory_info().rss
 
-        unread = [await Unread.open(server.port, session) for _ in range(SOCKETS)]
-        for socket in unread:
-            await socket.send_json(resume)
+        unread = await unread_sending(server.port, session, SOCKETS, resume)
         # A socket that reads gets the whole answer meanwhile, acknowledging as the page does.
         async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
             await tab.send_json(resume)

@@ -4,17 +4,15 @@ its bounds however many clients stop reading."""
 import asyncio
 import functools
 
-import aiohttp
 import psutil
 import pytest
-from yarl import URL
 
 from chat.protocol import ProtocolError
 from chat.window import Window
 from tests.support.acknowledging import read_acknowledging
 from tests.support.daphne import serve_app
 from tests.support.twisted_transport import Channel, Transport
-from tests.support.unread import Unread
+from tests.support.unread import browser_with_session, unread_sending
 from tests.support.upstream import Script
 
 
@@ -162,10 +160,7 @@ async def test_fifty_sockets_that_resume_a_long_answer_and_never_read_leave_the_
     # 2 MB, resumed from its start by fifty sockets that read nothing.
     chunks = [f"{n:05}" + "x" * 995 for n in range(2000)]
     upstream.will_answer(Script(chunks=chunks))
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-        await browser.get(server.url + "/")
-        session = jar.filter_cookies(URL(server.url))["sessionid"].value
+    async with browser_with_session(server.url) as (browser, session):
         async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
             await tab.send_json({"type": "ask", "question": "Say a lot", "render": False})
             asked = await read_answer(tab, last=len(chunks) - 1)
@@ -174,9 +169,7 @@ async def test_fifty_sockets_that_resume_a_long_answer_and_never_read_leave_the_
         process = psutil.Process(server.process.pid)
         before = process.memory_info().rss
 
-        unread = [await Unread.open(server.port, session) for _ in range(SOCKETS)]
-        for socket in unread:
-            await socket.send_json(resume)
+        unread = await unread_sending(server.port, session, SOCKETS, resume)
         if acks == "lying":
             # Each says it has read every frame the server could have sent it, and more: an
             # ack beyond what was sent is refused, and the refusal is one more frame sent.
@@ -207,10 +200,7 @@ async def test_fifty_sockets_that_watch_a_long_conversation_and_never_read_leave
     # Thirty-two answers of 128 KB in one conversation: 4 MB, and as much again rendered.
     turns = 32
     answers = [[f"{turn:02}{n:03}" + "y" * 995 for n in range(128)] for turn in range(turns)]
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-        await browser.get(server.url + "/")
-        session = jar.filter_cookies(URL(server.url))["sessionid"].value
+    async with browser_with_session(server.url) as (browser, session):
         conversation, received = None, 0
         async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
             for chunks in answers:
@@ -224,9 +214,7 @@ async def test_fifty_sockets_that_watch_a_long_conversation_and_never_read_leave
         process = psutil.Process(server.process.pid)
         before = process.memory_info().rss
 
-        unread = [await Unread.open(server.port, session) for _ in range(SOCKETS)]
-        for socket in unread:
-            await socket.send_json(watch)
+        unread = await unread_sending(server.port, session, SOCKETS, watch)
         # A socket that reads is caught up on the whole conversation meanwhile.
         async with browser.ws_connect(server.url + "/ws/chat/", origin=server.url) as tab:
             await tab.send_json(watch)

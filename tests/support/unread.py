@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import socket
 import struct
+from collections.abc import AsyncIterator
 from typing import Any
+
+import aiohttp
+from yarl import URL
 
 
 class Unread:
@@ -77,3 +82,22 @@ def unsent_bytes(port: int) -> int:
                 if int(local.rsplit(":", 1)[1], 16) == port:
                     total += int(queues.split(":")[0], 16)
     return total
+
+
+@contextlib.asynccontextmanager
+async def browser_with_session(url: str) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    """A browser that has loaded the page of the server at `url`, and its session's key."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        await browser.get(url + "/")
+        yield browser, jar.filter_cookies(URL(url))["sessionid"].value
+
+
+async def unread_sending(
+    port: int, session: str, count: int, frame: dict[str, Any]
+) -> list[Unread]:
+    """`count` sockets of the session that each send `frame`, then never read."""
+    opened = [await Unread.open(port, session) for _ in range(count)]
+    for each in opened:
+        await each.send_json(frame)
+    return opened
